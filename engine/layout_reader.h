@@ -1,0 +1,43 @@
+// Materializes the bytes a layout describes for a range of target offsets: copies memory
+// extents, reads file ranges (keeping the last few files open), pulls streams, zero-fills.
+// Not thread-safe; each reading thread owns one.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "engine/layout.h"
+
+namespace mediaforge::engine {
+
+class LayoutReader {
+ public:
+  explicit LayoutReader(const Layout& layout);
+  ~LayoutReader();
+  LayoutReader(const LayoutReader&) = delete;
+  LayoutReader& operator=(const LayoutReader&) = delete;
+
+  // Fills `out` with the content of target bytes [offset, offset + out.size()). Bytes not
+  // covered by any extent read as zeros. Stream extents must be read in order. Returns how many
+  // bytes were filled: less than out.size() only when a stream of unknown length ended.
+  absl::StatusOr<size_t> Fill(uint64_t offset, std::span<std::byte> out);
+
+ private:
+  struct OpenFile {
+    std::string path;
+    int fd = -1;
+  };
+  absl::Status ReadFile(const FileRange& range, uint64_t file_offset, std::span<std::byte> out);
+  int FileFd(const std::string& path, absl::Status* error);
+
+  const Layout& layout_;
+  size_t hint_ = 0;  // index of the extent the last Fill ended in (reads are mostly forward)
+  std::vector<OpenFile> open_files_;
+  // Stream extents: how far into each stream we have read, per extent index.
+  std::vector<uint64_t> stream_pos_;
+};
+
+}  // namespace mediaforge::engine

@@ -1,0 +1,90 @@
+// The streaming core: one read of a layout feeds any number of targets with large aligned
+// writes, hashing beside the copy. Write, verify, multi-target, capture and the FAT/ISO/USB
+// writers all go through here.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "device/target.h"
+#include "engine/layout.h"
+
+namespace mediaforge::engine {
+
+// Called from the copy's coordinating thread, at most a few times a second.
+using ProgressFn = std::function<void(uint64_t bytes_done, uint64_t bytes_total)>;
+
+struct CopyOptions {
+  // Size of each aligned buffer and how many are in flight; defaults measured in bench/.
+  size_t block_size = 4u << 20;
+  int buffers = 8;
+  // Compute the SHA-256 of the layout's content (0..total_size, gaps as zeros) on its own thread.
+  bool sha256 = false;
+  // The targets were freshly created or truncated: zero extents need not be written (they read
+  // as zeros already). Never set this for block devices.
+  bool skip_zero_extents = false;
+  // Resize regular-file targets to the layout's total size before writing.
+  bool resize_files = true;
+  // Flush (fdatasync, BLKFLSBUF) every target at the end.
+  bool flush = true;
+  ProgressFn progress;
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct TargetReport {
+  std::string path;
+  uint64_t bytes_written = 0;
+  double seconds = 0;
+  absl::Status status;                  // per target: one failing target does not stop others
+  std::optional<uint64_t> error_offset;  // byte offset of the failure, when known
+  double mb_per_s() const { return seconds > 0 ? bytes_written / seconds / 1e6 : 0; }
+};
+
+struct CopyReport {
+  uint64_t bytes = 0;                 // bytes of layout content streamed
+  std::optional<std::string> sha256;  // lowercase hex, when asked for
+  std::vector<TargetReport> targets;
+  bool cancelled = false;
+  bool all_ok() const;
+};
+
+// Streams `layout` (finalized) to every target. A failure of the source (file vanished, corrupt
+// stream) is the returned status; a failure of one target is recorded in its report and the
+// others go on. Cancellation stops at the next buffer and sets `cancelled`.
+absl::StatusOr<CopyReport> StreamLayout(const Layout& layout,
+                                        std::span<device::Target* const> targets,
+                                        const CopyOptions& options);
+
+struct VerifyOptions {
+  size_t block_size = 4u << 20;
+  int threads = 0;  // 0: one per core
+  bool drop_cache = true;
+  ProgressFn progress;
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct VerifyReport {
+  bool match = false;
+  uint64_t bytes_compared = 0;
+  double seconds = 0;
+  std::optional<uint64_t> first_mismatch;  // byte offset on the target
+  bool cancelled = false;
+};
+
+// Reads every extent of `layout` back from `target` (cache bypassed) and compares it with what
+// the layout says; gaps are not compared. Reports the first mismatching byte offset.
+absl::StatusOr<VerifyReport> VerifyLayout(const Layout& layout, device::Target& target,
+                                          const VerifyOptions& options);
+
+// SHA-256 of the first `length` bytes of `target`, read with the cache bypassed.
+absl::StatusOr<std::string> HashTarget(device::Target& target, uint64_t length,
+                                       const VerifyOptions& options);
+
+}  // namespace mediaforge::engine

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian packages mediaforge needs to build, test and benchmark.
+# Idempotent: only missing packages are installed; `apt-get update` runs once, and only when
+# something is missing.
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake ninja-build pkg-config clang clang-format
+  libblkid-dev libfdisk-dev libssl-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  zlib1g-dev liblzma-dev libzstd-dev liburing-dev libxxhash-dev libcli11-dev nlohmann-json3-dev
+)
+# Outside judges and peers used by tests and benchmarks.
+tool_pkgs=(
+  dosfstools mtools xorriso genisoimage p7zip-full gdisk fdisk util-linux fio xz-utils zstd gzip
+  qemu-system-x86 ovmf grub-efi-amd64-bin grub-pc-bin grub-common isolinux syslinux-common
+  mount f3 python3
+)
+
+want=("${build_pkgs[@]}")
+if [ "${1:-}" != "--build-only" ]; then want+=("${tool_pkgs[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#want[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

@@ -1,0 +1,170 @@
+#include "tests/support/test_support.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace mediaforge::testing {
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string templ = std::string(base && *base ? base : "/var/tmp") + "/mediaforge-test-XXXXXX";
+  std::vector<char> buf(templ.begin(), templ.end());
+  buf.push_back('\0');
+  if (mkdtemp(buf.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = buf.data();
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+CommandResult Run(const std::vector<std::string>& argv, int timeout_seconds) {
+  CommandResult result;
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) return result;
+  pid_t pid = fork();
+  if (pid < 0) return result;
+  if (pid == 0) {
+    setpgid(0, 0);
+    dup2(pipefd[1], STDOUT_FILENO);
+    dup2(pipefd[1], STDERR_FILENO);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  close(pipefd[1]);
+  fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  char buf[65536];
+  int status = 0;
+  bool exited = false;
+  while (true) {
+    ssize_t n;
+    while ((n = read(pipefd[0], buf, sizeof buf)) > 0) result.output.append(buf, n);
+    if (!exited && waitpid(pid, &status, WNOHANG) == pid) exited = true;
+    if (exited && n == 0) break;
+    if (exited && n < 0 && errno == EAGAIN) {
+      // The child is gone; drain what its descendants still hold open only briefly.
+      usleep(1000);
+      if ((n = read(pipefd[0], buf, sizeof buf)) <= 0) break;
+      result.output.append(buf, n);
+      continue;
+    }
+    if (!exited && std::chrono::steady_clock::now() > deadline) {
+      kill(-pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      exited = true;
+      result.output += "\n[test_support: killed after " + std::to_string(timeout_seconds) + " s]\n";
+      break;
+    }
+    usleep(2000);
+  }
+  close(pipefd[0]);
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
+  return result;
+}
+
+CommandResult RunShell(const std::string& script, int timeout_seconds) {
+  return Run({"/bin/sh", "-c", script}, timeout_seconds);
+}
+
+bool HaveTool(const std::string& tool) {
+  if (tool.find('/') != std::string::npos) return access(tool.c_str(), X_OK) == 0;
+  const char* path = std::getenv("PATH");
+  std::stringstream ss(path ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    if (access((dir + "/" + tool).c_str(), X_OK) == 0) return true;
+  }
+  for (const char* d : {"/usr/sbin", "/sbin"}) {
+    if (access((std::string(d) + "/" + tool).c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+std::string MediaforgeCli() {
+  if (const char* p = std::getenv("MEDIAFORGE_CLI"); p && *p) return p;
+  return (fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "tools" / "mediaforge")
+      .string();
+}
+
+void WritePatternFile(const fs::path& path, uint64_t size, uint64_t seed) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  std::mt19937_64 rng(seed);
+  std::vector<uint64_t> block(8192);
+  while (size > 0) {
+    for (auto& w : block) w = rng();
+    uint64_t n = std::min<uint64_t>(size, block.size() * 8);
+    out.write(reinterpret_cast<const char*>(block.data()), static_cast<std::streamsize>(n));
+    size -= n;
+  }
+}
+
+std::vector<char> ReadWholeFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<char>(std::istreambuf_iterator<char>(in), {});
+}
+
+void WriteWholeFile(const fs::path& path, std::string_view content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(content.data(), static_cast<std::streamsize>(content.size()));
+}
+
+std::optional<LoopDevice> LoopDevice::Attach(const fs::path& backing, bool partscan,
+                                             bool direct_io, std::string* why) {
+  if (geteuid() != 0) {
+    *why = "loop devices need root";
+    return std::nullopt;
+  }
+  if (access("/dev/loop-control", R_OK | W_OK) != 0) {
+    *why = "no /dev/loop-control on this machine";
+    return std::nullopt;
+  }
+  std::vector<std::string> argv = {"losetup", "-f", "--show"};
+  if (partscan) argv.push_back("-P");
+  if (direct_io) argv.push_back("--direct-io=on");
+  argv.push_back(backing.string());
+  CommandResult r = Run(argv, 60);
+  if (r.exit_code != 0) {
+    *why = "losetup failed: " + r.output;
+    return std::nullopt;
+  }
+  std::string dev = r.output.substr(0, r.output.find('\n'));
+  if (dev.rfind("/dev/loop", 0) != 0) {
+    *why = "losetup printed no device: " + r.output;
+    return std::nullopt;
+  }
+  return LoopDevice(dev);
+}
+
+LoopDevice::LoopDevice(LoopDevice&& other) noexcept : path_(std::move(other.path_)) {
+  other.path_.clear();
+}
+
+LoopDevice::~LoopDevice() {
+  if (path_.empty()) return;
+  // Retry: udev may still hold the device for a moment after a partition rescan.
+  for (int i = 0; i < 50; ++i) {
+    if (Run({"losetup", "-d", path_}, 30).exit_code == 0) return;
+    usleep(100000);
+  }
+}
+
+}  // namespace mediaforge::testing

@@ -1,0 +1,73 @@
+// Real parts for tests: scratch directories, running outside judges (fsck.fat, xorriso, ...),
+// and loop devices this test attached itself (always detached, whatever happens).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mediaforge::testing {
+
+// A fresh directory under $TMPDIR (or /var/tmp), removed with everything in it.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;  // -1: could not run; 128+N: killed by signal N
+  std::string output;  // stdout and stderr, interleaved
+};
+
+// Runs `argv` (no shell), with an optional time limit in seconds; the output is captured.
+CommandResult Run(const std::vector<std::string>& argv, int timeout_seconds = 300);
+// Runs a shell snippet with /bin/sh -c.
+CommandResult RunShell(const std::string& script, int timeout_seconds = 300);
+// True when `tool` is on PATH (or an absolute path that exists and is executable).
+bool HaveTool(const std::string& tool);
+
+// Path of the built mediaforge CLI (from the MEDIAFORGE_CLI environment variable set by ctest,
+// or next to the test binary).
+std::string MediaforgeCli();
+
+// A file of `size` bytes with deterministic pseudo-random content from `seed`.
+void WritePatternFile(const std::filesystem::path& path, uint64_t size, uint64_t seed);
+std::vector<char> ReadWholeFile(const std::filesystem::path& path);
+void WriteWholeFile(const std::filesystem::path& path, std::string_view content);
+
+// A loop device over a file, attached by this object and detached by it in every exit path.
+class LoopDevice {
+ public:
+  // Attaches `backing` with `losetup -f --show` (plus --direct-io=on / -P when asked). Returns
+  // nullopt with `why` set when loop devices are not available here (not root, no
+  // /dev/loop-control, losetup failing).
+  static std::optional<LoopDevice> Attach(const std::filesystem::path& backing, bool partscan,
+                                          bool direct_io, std::string* why);
+  LoopDevice(LoopDevice&& other) noexcept;
+  LoopDevice& operator=(LoopDevice&&) = delete;
+  ~LoopDevice();
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit LoopDevice(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
+}  // namespace mediaforge::testing
+
+// Skips the current test with a message naming the missing capability.
+#define MF_REQUIRE_TOOL(tool)                                                     \
+  do {                                                                            \
+    if (!::mediaforge::testing::HaveTool(tool)) GTEST_SKIP() << "needs " << tool  \
+                                                             << " (not installed)"; \
+  } while (0)

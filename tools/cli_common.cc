@@ -1,0 +1,113 @@
+#include "tools/cli_common.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+
+namespace mediaforge::cli {
+
+void AddCommonFlags(CLI::App& cmd, CommonFlags& flags) {
+  cmd.add_flag("--json", flags.json, "Print one JSON object with the result on stdout");
+  cmd.add_flag("--no-progress", flags.no_progress, "Do not draw the progress line");
+}
+
+absl::StatusOr<uint64_t> ParseSize(absl::string_view text) {
+  std::string t(absl::StripAsciiWhitespace(text));
+  if (t.empty()) return absl::InvalidArgumentError("empty size");
+  uint64_t mult = 1;
+  char last = absl::ascii_toupper(t.back());
+  // Accept an optional trailing "B"/"iB" after the unit: 4GiB, 4GB, 4G all mean 4 * 2^30.
+  if (last == 'B' && t.size() > 1) {
+    t.pop_back();
+    if (!t.empty() && (t.back() == 'i' || t.back() == 'I')) t.pop_back();
+    if (t.empty()) return absl::InvalidArgumentError(absl::StrCat("bad size '", text, "'"));
+    last = absl::ascii_toupper(t.back());
+  }
+  switch (last) {
+    case 'K': mult = 1ull << 10; break;
+    case 'M': mult = 1ull << 20; break;
+    case 'G': mult = 1ull << 30; break;
+    case 'T': mult = 1ull << 40; break;
+    case 'P': mult = 1ull << 50; break;
+    default: break;
+  }
+  if (mult != 1) t.pop_back();
+  uint64_t whole = 0;
+  if (absl::SimpleAtoi(t, &whole)) {
+    if (whole > UINT64_MAX / mult) return absl::InvalidArgumentError(absl::StrCat("size '", text, "' is too large"));
+    return whole * mult;
+  }
+  double v = 0;
+  if (!absl::SimpleAtod(t, &v) || !(v >= 0) || std::isinf(v)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad size '", text, "' (examples: 512, 64K, 32M, 4.7G, 2T)"));
+  }
+  long double bytes = static_cast<long double>(v) * mult;
+  if (bytes > 1.8e19L) return absl::InvalidArgumentError(absl::StrCat("size '", text, "' is too large"));
+  return static_cast<uint64_t>(std::llround(static_cast<double>(bytes)));
+}
+
+ProgressLine::ProgressLine(const RunContext& ctx, const CommonFlags& flags, std::string label)
+    : enabled_(ctx.stderr_is_tty && !flags.no_progress && !flags.json),
+      label_(std::move(label)),
+      start_ns_(absl::GetCurrentTimeNanos()) {}
+
+ProgressLine::~ProgressLine() { Finish(); }
+
+void ProgressLine::Update(uint64_t done, uint64_t total) {
+  if (!enabled_) return;
+  int64_t now = absl::GetCurrentTimeNanos();
+  if (drawn_ && now - last_draw_ns_ < 200'000'000 && done < total) return;
+  last_draw_ns_ = now;
+  double secs = (now - start_ns_) / 1e9;
+  double rate = secs > 0 ? done / secs : 0;
+  std::string line = absl::StrFormat("\r%s %.1f MB", label_, done / 1e6);
+  if (total > 0) {
+    absl::StrAppendFormat(&line, " / %.1f MB %5.1f%%", total / 1e6, 100.0 * done / total);
+  }
+  absl::StrAppendFormat(&line, "  %.1f MB/s", rate / 1e6);
+  if (total > 0 && rate > 0 && done <= total) {
+    int eta = static_cast<int>((total - done) / rate);
+    absl::StrAppendFormat(&line, "  ETA %d:%02d", eta / 60, eta % 60);
+  }
+  line += "\x1b[K";
+  std::fputs(line.c_str(), stderr);
+  drawn_ = true;
+}
+
+void ProgressLine::Finish() {
+  if (enabled_ && drawn_) std::fputs("\r\x1b[K", stderr);
+  drawn_ = false;
+}
+
+void EmitJson(const CommonFlags& flags, const nlohmann::json& j) {
+  if (!flags.json) return;
+  std::cout << j.dump() << std::endl;
+}
+
+void Say(absl::string_view text) {
+  std::cerr << text << '\n';
+}
+
+int ReportError(const absl::Status& status) {
+  std::cerr << "mediaforge: " << status.message() << '\n';
+  return kExitError;
+}
+
+bool Confirm(const RunContext& ctx, absl::string_view question) {
+  if (!ctx.stdin_is_tty) return false;
+  std::cerr << question << " Type 'yes' to continue: " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return absl::StripAsciiWhitespace(answer) == "yes";
+}
+
+}  // namespace mediaforge::cli

@@ -1,0 +1,67 @@
+// What every subcommand shares: the run context (cancel flag, --json, progress), size parsing,
+// exit codes from cli-contract.md, and turning a Status into a message and exit code.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+
+namespace mediaforge::cli {
+
+// cli-contract.md: 0 success, 1 the check found a problem / target refused, 2 usage or I/O error.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitProblem = 1;
+inline constexpr int kExitError = 2;
+
+struct RunContext {
+  // Set by the signal-watching thread on SIGINT/SIGTERM; long operations poll it.
+  std::atomic<bool> cancel{false};
+  bool stderr_is_tty = false;
+  bool stdin_is_tty = false;
+  int exit_code = kExitOk;
+};
+
+// Options most commands take; bound by AddCommonFlags.
+struct CommonFlags {
+  bool json = false;
+  bool no_progress = false;
+};
+void AddCommonFlags(CLI::App& cmd, CommonFlags& flags);
+
+// "512", "64K", "32M", "4.7G", "2T" (binary multiples) -> bytes.
+absl::StatusOr<uint64_t> ParseSize(absl::string_view text);
+
+// Progress line on stderr (bytes, %, MB/s, ETA), drawn only when stderr is a TTY and progress is
+// wanted; Finish() clears the line.
+class ProgressLine {
+ public:
+  ProgressLine(const RunContext& ctx, const CommonFlags& flags, std::string label);
+  ~ProgressLine();
+  void Update(uint64_t done, uint64_t total);
+  void Finish();
+
+ private:
+  bool enabled_;
+  std::string label_;
+  int64_t start_ns_;
+  int64_t last_draw_ns_ = 0;
+  bool drawn_ = false;
+};
+
+// Prints `j` on stdout (one object, one line) when --json, else nothing.
+void EmitJson(const CommonFlags& flags, const nlohmann::json& j);
+// A human line on stderr.
+void Say(absl::string_view text);
+// Reports a failed Status on stderr ("mediaforge: ...") and returns the exit code for it.
+int ReportError(const absl::Status& status);
+
+// Asks "type yes to continue" on a TTY; false when there is no TTY or the answer is not yes.
+bool Confirm(const RunContext& ctx, absl::string_view question);
+
+}  // namespace mediaforge::cli

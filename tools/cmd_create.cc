@@ -1,0 +1,14 @@
+#include "tools/commands.h"
+
+namespace mediaforge::cli {
+
+void AddCreateCommand(CLI::App& app, RunContext& ctx) {
+  auto* cmd = app.add_subcommand("create", "(not yet implemented)");
+  cmd->allow_extras();
+  cmd->callback([&ctx] {
+    Say("mediaforge create: not implemented yet");
+    ctx.exit_code = kExitError;
+  });
+}
+
+}  // namespace mediaforge::cli

@@ -1,0 +1,71 @@
+// mediaforge: build bootable media, write and verify images, measure drives.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "tools/cli_common.h"
+#include "tools/commands.h"
+
+namespace {
+
+// SIGINT/SIGTERM are blocked in every thread and taken here by sigwait, so cancellation is a
+// flag in the run context rather than a global touched from a signal handler. A second signal
+// exits at once.
+void WatchSignals(mediaforge::cli::RunContext* ctx, sigset_t set) {
+  int sig = 0;
+  bool seen = false;
+  while (sigwait(&set, &sig) == 0) {
+    if (sig == SIGUSR2) return;  // shutdown of this watcher
+    if (seen) _exit(130);
+    seen = true;
+    ctx->cancel.store(true);
+    static constexpr char kMsg[] = "\nmediaforge: interrupted, stopping cleanly (again to abort)\n";
+    (void)!write(STDERR_FILENO, kMsg, sizeof kMsg - 1);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace mediaforge::cli;
+  RunContext ctx;
+  ctx.stderr_is_tty = isatty(STDERR_FILENO);
+  ctx.stdin_is_tty = isatty(STDIN_FILENO);
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGUSR2);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread watcher(WatchSignals, &ctx, set);
+
+  CLI::App app{"mediaforge: bootable media, verified writes, honest drive numbers", "mediaforge"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "mediaforge 0.1.0");
+  AddListCommand(app, ctx);
+  AddWriteCommand(app, ctx);
+  AddVerifyCommand(app, ctx);
+  AddCaptureCommand(app, ctx);
+  AddFormatCommand(app, ctx);
+  AddIsoCommand(app, ctx);
+  AddUsbCommand(app, ctx);
+  AddCreateCommand(app, ctx);
+  AddBenchCommand(app, ctx);
+
+  int rc = kExitOk;
+  try {
+    app.parse(argc, argv);
+    rc = ctx.exit_code;
+  } catch (const CLI::ParseError& e) {
+    rc = app.exit(e);
+    if (rc != 0) rc = kExitError;
+  }
+  std::fflush(stdout);
+  pthread_kill(watcher.native_handle(), SIGUSR2);
+  watcher.join();
+  return rc;
+}
