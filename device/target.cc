@@ -44,6 +44,7 @@ class FdTarget final : public Target {
   uint32_t physical_sector_size() const override { return physical_; }
   bool is_block_device() const override { return block_; }
   bool direct() const override { return direct_; }
+  int native_fd() const override { return fd_; }
 
   absl::StatusOr<size_t> WriteAt(std::span<const std::byte> data, uint64_t offset) override {
     for (;;) {

@@ -29,6 +29,10 @@ class Target {
   // alignment() (the engine does this for every full block; tails go through the non-direct path).
   virtual bool direct() const = 0;
   virtual uint32_t alignment() const { return direct() ? logical_sector_size() : 1; }
+  // The descriptor behind aligned I/O (O_DIRECT when direct()), for callers that drive their own
+  // asynchronous I/O (io_uring in engine/throughput); -1 when there is none (wrappers such as
+  // FaultyTarget), and then only WriteAt/ReadAt may be used.
+  virtual int native_fd() const { return -1; }
 
   // Positioned I/O; both are safe to call from several threads at once. They may transfer less
   // than asked (short write/read); the free functions below loop. Errors name path and offset.
