@@ -109,9 +109,20 @@ absl::StatusOr<size_t> LayoutReader::Fill(uint64_t offset, std::span<std::byte> 
       if (auto s = ReadFile(*f, f->offset + in_extent, piece); !s.ok()) return s;
     } else {
       const auto& st = std::get<Stream>(e.source);
-      if (stream_pos_[i] != in_extent) {
+      if (stream_pos_[i] > in_extent) {
         return absl::InternalError(absl::StrCat(st.stream->name(),
                                                 ": stream read out of order at byte offset ", pos));
+      }
+      // Forward jumps (verifying one block of a compressed image) read and discard.
+      while (stream_pos_[i] < in_extent) {
+        size_t skip = static_cast<size_t>(std::min<uint64_t>(in_extent - stream_pos_[i], n));
+        auto r = st.stream->Read(piece.first(skip));
+        if (!r.ok()) return r.status();
+        if (*r == 0) {
+          return absl::DataLossError(absl::StrCat(st.stream->name(), ": stream ended after ",
+                                                  stream_pos_[i], " bytes"));
+        }
+        stream_pos_[i] += *r;
       }
       size_t got = 0;
       while (got < n) {

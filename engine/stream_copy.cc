@@ -1,6 +1,6 @@
 #include "engine/stream_copy.h"
 
-#include <openssl/evp.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <chrono>
@@ -62,6 +62,43 @@ struct TargetState {
   Clock::time_point finished;
 };
 
+bool AllZero(const std::byte* p, size_t n) {
+  const auto* w = reinterpret_cast<const uint64_t*>(p);
+  size_t words = n / 8;
+  for (size_t i = 0; i < words; ++i) {
+    if (w[i] != 0) return false;
+  }
+  for (size_t i = words * 8; i < n; ++i) {
+    if (p[i] != std::byte{0}) return false;
+  }
+  return true;
+}
+
+// Writes the runs of non-zero 4 KiB pages; zero pages stay holes of the (fresh) file.
+absl::Status WriteSkippingZeroPages(device::Target& target, std::span<const std::byte> data,
+                                    uint64_t offset) {
+  constexpr size_t kPage = 4096;
+  size_t i = 0;
+  while (i < data.size()) {
+    size_t n = std::min(kPage, data.size() - i);
+    if (AllZero(data.data() + i, n)) {
+      i += n;
+      continue;
+    }
+    size_t start = i;
+    while (i < data.size()) {
+      n = std::min(kPage, data.size() - i);
+      if (AllZero(data.data() + i, n)) break;
+      i += n;
+    }
+    if (auto s = device::WriteFully(target, data.subspan(start, i - start), offset + start);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
 void RecordFailure(TargetState& t, const absl::Status& s, uint64_t offset) {
   std::lock_guard lock(t.mu);
   if (t.status.ok() || (t.error_offset && offset < *t.error_offset)) {
@@ -115,12 +152,17 @@ absl::StatusOr<CopyReport> StreamLayout(const Layout& layout,
   const auto t0 = Clock::now();
   for (auto& st : states) {
     for (int w = 0; w < writers_per_target; ++w) {
-      threads.emplace_back([&pool, state = st.get()] {
+      const bool sparse = options.sparse_zero_pages && !st->target->is_block_device();
+      threads.emplace_back([&pool, sparse, state = st.get()] {
         while (auto slot = state->queue.Pop()) {
           Slot* s = *slot;
           if (!state->failed) {
-            auto status = device::WriteFully(*state->target, s->buffer.span().first(s->length),
-                                             s->chunk.offset);
+            auto status = sparse ? WriteSkippingZeroPages(*state->target,
+                                                          s->buffer.span().first(s->length),
+                                                          s->chunk.offset)
+                                 : device::WriteFully(*state->target,
+                                                      s->buffer.span().first(s->length),
+                                                      s->chunk.offset);
             if (status.ok()) {
               state->written += s->length;
             } else {
@@ -185,6 +227,10 @@ absl::StatusOr<CopyReport> StreamLayout(const Layout& layout,
       }
       s->length = *filled;
       ended = chunk->open_ended && *filled < chunk->length;
+      if (options.block_digests && s->length > 0) {
+        report.digests.push_back(
+            {chunk->offset, static_cast<uint32_t>(s->length), XXH3_64bits(s->buffer.data(), s->length)});
+      }
     }
     int consumers = (chunk->write ? static_cast<int>(states.size()) : 0) + (options.sha256 ? 1 : 0);
     if (s->length == 0 || consumers == 0) {
@@ -291,11 +337,16 @@ absl::StatusOr<VerifyReport> VerifyLayout(const Layout& layout, device::Target& 
   ChunkCursor cursor(layout, block, false, false);
   uint64_t queued = 0;
   auto last_progress = Clock::now();
+  const uint64_t range_end = options.range_length == UINT64_MAX
+                                 ? UINT64_MAX
+                                 : options.range_start + options.range_length;
   while (auto chunk = cursor.Next()) {
     if (options.cancel && options.cancel->load()) {
       report.cancelled = true;
       break;
     }
+    if (chunk->offset >= range_end) break;
+    if (chunk->offset + chunk->length <= options.range_start) continue;
     VSlot* s = *free_slots.Pop();
     auto filled = reader.Fill(chunk->offset, s->expected.span().first(chunk->length));
     if (!filled.ok()) {
@@ -322,6 +373,80 @@ absl::StatusOr<VerifyReport> VerifyLayout(const Layout& layout, device::Target& 
   report.match = !first_mismatch && !report.cancelled;
   report.seconds = SecondsSince(t0);
   if (options.progress) options.progress(report.bytes_compared, report.bytes_compared);
+  return report;
+}
+
+absl::StatusOr<VerifyReport> VerifyDigests(device::Target& target,
+                                           const std::vector<BlockDigest>& digests,
+                                           const VerifyOptions& options,
+                                           const Layout* layout_for_exact) {
+  VerifyReport report;
+  const auto t0 = Clock::now();
+  if (options.drop_cache) {
+    if (auto s = target.DropCache(); !s.ok()) return s;
+  }
+  const int nthreads = options.threads > 0
+                           ? options.threads
+                           : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  uint32_t max_len = 0;
+  uint64_t total = 0;
+  for (const auto& d : digests) {
+    max_len = std::max(max_len, d.length);
+    total += d.length;
+  }
+  std::atomic<size_t> next{0};
+  std::atomic<uint64_t> compared{0};
+  std::mutex mu;
+  absl::Status read_error;
+  std::optional<size_t> first_bad;  // index into digests
+  std::vector<std::thread> workers;
+  for (int w = 0; w < nthreads; ++w) {
+    workers.emplace_back([&] {
+      device::AlignedBuffer buf(std::max<uint32_t>(max_len, 4096));
+      for (size_t i = next++; i < digests.size(); i = next++) {
+        if (options.cancel && options.cancel->load()) break;
+        const BlockDigest& d = digests[i];
+        absl::Status st = device::ReadFully(target, buf.span().first(d.length), d.offset);
+        bool same = st.ok() && XXH3_64bits(buf.data(), d.length) == d.xxh3;
+        compared += d.length;
+        if (st.ok() && same) continue;
+        std::lock_guard lock(mu);
+        if (!st.ok()) {
+          if (read_error.ok()) read_error = st;
+          break;
+        }
+        if (!first_bad || i < *first_bad) first_bad = i;
+      }
+    });
+  }
+  // Progress from this thread while the workers run.
+  while (options.progress && compared.load() < total && read_error.ok()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (options.cancel && options.cancel->load()) break;
+    std::lock_guard lock(mu);
+    if (first_bad || !read_error.ok()) break;
+    options.progress(compared.load(), total);
+  }
+  for (auto& th : workers) th.join();
+  if (!read_error.ok()) return read_error;
+  report.cancelled = options.cancel && options.cancel->load();
+  report.bytes_compared = compared.load();
+  report.seconds = SecondsSince(t0);
+  if (first_bad) {
+    const BlockDigest& d = digests[*first_bad];
+    report.first_mismatch = d.offset;
+    if (layout_for_exact != nullptr) {
+      VerifyOptions exact = options;
+      exact.range_start = d.offset;
+      exact.range_length = d.length;
+      exact.drop_cache = false;
+      exact.progress = nullptr;
+      auto r = VerifyLayout(*layout_for_exact, target, exact);
+      if (r.ok() && r->first_mismatch) report.first_mismatch = r->first_mismatch;
+    }
+  }
+  report.match = !first_bad && !report.cancelled;
+  if (options.progress) options.progress(report.bytes_compared, total);
   return report;
 }
 

@@ -30,12 +30,24 @@ struct CopyOptions {
   // The targets were freshly created or truncated: zero extents need not be written (they read
   // as zeros already). Never set this for block devices.
   bool skip_zero_extents = false;
+  // Regular-file targets: do not write 4 KiB pages that are all zero (they stay holes). Only
+  // for fresh files (capture, new images).
+  bool sparse_zero_pages = false;
   // Resize regular-file targets to the layout's total size before writing.
   bool resize_files = true;
   // Flush (fdatasync, BLKFLSBUF) every target at the end.
   bool flush = true;
+  // Record an XXH3-64 digest of every written block (CopyReport::digests), so read-back
+  // verification needs neither the source again nor a second decompression.
+  bool block_digests = false;
   ProgressFn progress;
   const std::atomic<bool>* cancel = nullptr;
+};
+
+struct BlockDigest {
+  uint64_t offset = 0;
+  uint32_t length = 0;
+  uint64_t xxh3 = 0;
 };
 
 struct TargetReport {
@@ -51,6 +63,7 @@ struct CopyReport {
   uint64_t bytes = 0;                 // bytes of layout content streamed
   std::optional<std::string> sha256;  // lowercase hex, when asked for
   std::vector<TargetReport> targets;
+  std::vector<BlockDigest> digests;  // with CopyOptions::block_digests, in offset order
   bool cancelled = false;
   bool all_ok() const;
 };
@@ -66,6 +79,9 @@ struct VerifyOptions {
   size_t block_size = 4u << 20;
   int threads = 0;  // 0: one per core
   bool drop_cache = true;
+  // Compare only target bytes [range_start, range_start + range_length).
+  uint64_t range_start = 0;
+  uint64_t range_length = UINT64_MAX;
   ProgressFn progress;
   const std::atomic<bool>* cancel = nullptr;
 };
@@ -82,6 +98,14 @@ struct VerifyReport {
 // the layout says; gaps are not compared. Reports the first mismatching byte offset.
 absl::StatusOr<VerifyReport> VerifyLayout(const Layout& layout, device::Target& target,
                                           const VerifyOptions& options);
+
+// Reads back every block in `digests` on several threads, hashing each with XXH3 and comparing.
+// A mismatch is narrowed to the first differing byte with `layout_for_exact` when given (a fresh
+// layout of the same content; VerifyLayout over the bad block), else reported at block start.
+absl::StatusOr<VerifyReport> VerifyDigests(device::Target& target,
+                                           const std::vector<BlockDigest>& digests,
+                                           const VerifyOptions& options,
+                                           const Layout* layout_for_exact = nullptr);
 
 // SHA-256 of the first `length` bytes of `target`, read with the cache bypassed.
 absl::StatusOr<std::string> HashTarget(device::Target& target, uint64_t length,

@@ -1,14 +1,59 @@
+// mediaforge capture SOURCE -o IMAGE [--json]
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "device/target.h"
+#include "engine/capture.h"
 #include "tools/commands.h"
 
 namespace mediaforge::cli {
+namespace {
+
+struct CaptureArgs {
+  std::string source;
+  std::string output;
+  std::string block_size = "4M";
+  CommonFlags common;
+};
+
+int RunCapture(RunContext& ctx, const CaptureArgs& args) {
+  auto block = ParseSize(args.block_size);
+  if (!block.ok()) return ReportError(block.status());
+  auto source = device::OpenTarget(args.source, {.write = false, .exclusive = false});
+  if (!source.ok()) return ReportError(source.status());
+  ProgressLine progress(ctx, args.common, "capture");
+  engine::CopyOptions opts;
+  opts.block_size = *block;
+  opts.cancel = &ctx.cancel;
+  opts.progress = [&](uint64_t d, uint64_t t) { progress.Update(d, t); };
+  auto r = engine::Capture(**source, args.output, opts);
+  progress.Finish();
+  if (!r.ok()) return ReportError(r.status());
+  double mbs = r->seconds > 0 ? r->bytes / r->seconds / 1e6 : 0;
+  Say(absl::StrFormat("%s -> %s: %d bytes (%d allocated) in %.2f s (%.1f MB/s)", args.source,
+                      args.output, r->bytes, r->allocated_bytes, r->seconds, mbs));
+  Say(absl::StrCat("sha256 ", r->sha256, "  ", args.output));
+  EmitJson(args.common, {{"source", args.source},
+                         {"image", args.output},
+                         {"bytes", r->bytes},
+                         {"allocated_bytes", r->allocated_bytes},
+                         {"sha256", r->sha256},
+                         {"seconds", r->seconds},
+                         {"mb_per_s", mbs}});
+  return kExitOk;
+}
+
+}  // namespace
 
 void AddCaptureCommand(CLI::App& app, RunContext& ctx) {
-  auto* cmd = app.add_subcommand("capture", "(not yet implemented)");
-  cmd->allow_extras();
-  cmd->callback([&ctx] {
-    Say("mediaforge capture: not implemented yet");
-    ctx.exit_code = kExitError;
-  });
+  auto args = std::make_shared<CaptureArgs>();
+  auto* cmd = app.add_subcommand(
+      "capture", "Read a device (or file) into a sparse image and report its SHA-256");
+  cmd->add_option("SOURCE", args->source, "Block device or file")->required();
+  cmd->add_option("-o,--output", args->output, "Image to write (replaced only when complete)")
+      ->required();
+  cmd->add_option("--block-size", args->block_size, "Read size (default 4M)");
+  AddCommonFlags(*cmd, args->common);
+  cmd->callback([&ctx, args] { ctx.exit_code = RunCapture(ctx, *args); });
 }
 
 }  // namespace mediaforge::cli

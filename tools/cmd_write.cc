@@ -1,14 +1,223 @@
+// mediaforge write IMAGE TARGET [TARGET...] [--verify] [--sha256] [--yes] [--force] [--json]
+#include <cstdio>
+#include <sys/stat.h>
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "device/target.h"
+#include "engine/image_source.h"
+#include "engine/stream_copy.h"
 #include "tools/commands.h"
+#include "tools/target_guard.h"
 
 namespace mediaforge::cli {
+namespace {
+
+struct WriteArgs {
+  std::string image;
+  std::vector<std::string> targets;
+  bool verify = false;
+  bool sha256 = false;
+  std::string block_size = "4M";
+  int buffers = 8;
+  GuardFlags guard;
+  CommonFlags common;
+};
+
+struct OpenedTarget {
+  std::string path;          // what the user named
+  std::string write_path;    // image files are written beside and renamed when complete
+  std::unique_ptr<device::Target> target;
+  bool is_file = false;
+};
+
+int RunWrite(RunContext& ctx, const WriteArgs& args) {
+  auto block = ParseSize(args.block_size);
+  if (!block.ok() || *block < 4096 || *block > (256u << 20) || *block % 4096 != 0) {
+    return ReportError(absl::InvalidArgumentError(
+        "--block-size must be a multiple of 4K between 4K and 256M"));
+  }
+  auto source = engine::OpenImageSource(args.image);
+  if (!source.ok()) return ReportError(source.status());
+
+  std::set<std::string> seen;
+  for (const auto& t : args.targets) {
+    if (!seen.insert(t).second) {
+      return ReportError(absl::InvalidArgumentError(absl::StrCat(t, ": named twice as a target")));
+    }
+    if (t == args.image) {
+      return ReportError(absl::InvalidArgumentError(absl::StrCat(t, ": is the image itself")));
+    }
+  }
+  std::vector<std::string> refusals;
+  const uint64_t need = source->size.value_or(0);
+  int guard = GuardTargets(ctx, args.targets, need, args.guard,
+                           absl::StrFormat("write %.1f MB", need / 1e6), &refusals);
+  if (guard != kExitOk) {
+    nlohmann::json j = {{"image", args.image}, {"bytes", 0}, {"sha256", nullptr},
+                        {"targets", nlohmann::json::array()}, {"refused", refusals}};
+    EmitJson(args.common, j);
+    return guard;
+  }
+
+  std::vector<OpenedTarget> opened;
+  auto cleanup_partials = [&] {
+    for (auto& o : opened) {
+      if (o.is_file) {
+        o.target.reset();
+        std::remove(o.write_path.c_str());
+      }
+    }
+  };
+  for (const auto& t : args.targets) {
+    OpenedTarget o;
+    o.path = t;
+    struct stat st;
+    o.is_file = ::stat(t.c_str(), &st) != 0 || S_ISREG(st.st_mode);
+    o.write_path = o.is_file ? t + ".partial" : t;
+    auto target = device::OpenTarget(
+        o.write_path, {.write = true, .create = o.is_file, .truncate = o.is_file});
+    if (!target.ok()) {
+      cleanup_partials();
+      return ReportError(target.status());
+    }
+    o.target = std::move(*target);
+    opened.push_back(std::move(o));
+  }
+
+  auto layout = source->MakeLayout();
+  if (!layout.ok()) {
+    cleanup_partials();
+    return ReportError(layout.status());
+  }
+  std::vector<device::Target*> targets;
+  for (auto& o : opened) targets.push_back(o.target.get());
+
+  ProgressLine progress(ctx, args.common, "write");
+  engine::CopyOptions opts;
+  opts.block_size = *block;
+  opts.buffers = args.buffers;
+  opts.sha256 = args.sha256;
+  opts.block_digests = args.verify;
+  opts.sparse_zero_pages = true;  // applies to image-file targets only
+  opts.cancel = &ctx.cancel;
+  opts.progress = [&](uint64_t done, uint64_t total) { progress.Update(done, total); };
+  auto report = engine::StreamLayout(*layout, targets, opts);
+  progress.Finish();
+  if (!report.ok()) {
+    cleanup_partials();
+    return ReportError(report.status());
+  }
+  if (report->cancelled) {
+    Say(absl::StrCat("mediaforge: interrupted after ", report->bytes,
+                     " bytes; device targets hold a partial image, image files were not written"));
+    cleanup_partials();
+    return kExitError;
+  }
+
+  int rc = kExitOk;
+  nlohmann::json jtargets = nlohmann::json::array();
+  for (size_t i = 0; i < opened.size(); ++i) {
+    auto& o = opened[i];
+    const auto& tr = report->targets[i];
+    nlohmann::json jt = {{"path", o.path},          {"bytes", tr.bytes_written},
+                         {"seconds", tr.seconds},   {"mb_per_s", tr.mb_per_s()},
+                         {"verified", nullptr},     {"error", nullptr},
+                         {"offset", nullptr}};
+    if (!tr.status.ok()) {
+      std::string msg(tr.status.message());
+      if (o.is_file) {
+        // Name the user's path, not the temporary one.
+        auto pos = msg.find(o.write_path);
+        if (pos != std::string::npos) msg.replace(pos, o.write_path.size(), o.path);
+      }
+      Say(absl::StrCat("mediaforge: ", msg));
+      jt["error"] = msg;
+      if (tr.error_offset) jt["offset"] = *tr.error_offset;
+      rc = kExitError;
+    } else {
+      Say(absl::StrFormat("%s: wrote %d bytes in %.2f s (%.1f MB/s)", o.path, tr.bytes_written,
+                          tr.seconds, tr.mb_per_s()));
+      if (args.verify) {
+        ProgressLine vprogress(ctx, args.common, "verify " + o.path);
+        engine::VerifyOptions vopts;
+        vopts.block_size = *block;
+        vopts.cancel = &ctx.cancel;
+        vopts.progress = [&](uint64_t d, uint64_t t) { vprogress.Update(d, t); };
+        auto exact_layout = source->MakeLayout();
+        auto v = engine::VerifyDigests(*o.target, report->digests, vopts,
+                                       exact_layout.ok() ? &*exact_layout : nullptr);
+        vprogress.Finish();
+        if (!v.ok()) {
+          Say(absl::StrCat("mediaforge: verify of ", o.path, " failed: ", v.status().message()));
+          jt["verified"] = false;
+          jt["error"] = std::string(v.status().message());
+          rc = kExitError;
+        } else if (!v->match) {
+          jt["verified"] = false;
+          if (v->first_mismatch) {
+            jt["offset"] = *v->first_mismatch;
+            jt["error"] = absl::StrCat("verify: first mismatch at byte offset ", *v->first_mismatch);
+            Say(absl::StrCat("mediaforge: ", o.path, ": verify FAILED: first mismatching byte at offset ",
+                             *v->first_mismatch));
+          } else {
+            jt["error"] = "verify interrupted";
+          }
+          if (rc == kExitOk) rc = kExitProblem;
+        } else {
+          jt["verified"] = true;
+          Say(absl::StrFormat("%s: verified %d bytes in %.2f s (%.1f MB/s)", o.path,
+                              v->bytes_compared, v->seconds,
+                              v->seconds > 0 ? v->bytes_compared / v->seconds / 1e6 : 0));
+        }
+      }
+    }
+    jtargets.push_back(jt);
+  }
+  // Image files: keep the finished ones, drop the failed ones (an older file stays as it was).
+  for (size_t i = 0; i < opened.size(); ++i) {
+    auto& o = opened[i];
+    if (!o.is_file) continue;
+    o.target.reset();
+    bool good = report->targets[i].status.ok() && jtargets[i]["error"].is_null();
+    if (good) {
+      if (std::rename(o.write_path.c_str(), o.path.c_str()) != 0) {
+        Say(absl::StrCat("mediaforge: ", o.path, ": could not rename the finished image"));
+        rc = kExitError;
+      }
+    } else {
+      std::remove(o.write_path.c_str());
+    }
+  }
+  if (report->sha256) Say(absl::StrCat("sha256 ", *report->sha256, "  ", args.image));
+  nlohmann::json j = {{"image", args.image},
+                      {"bytes", report->bytes},
+                      {"sha256", report->sha256 ? nlohmann::json(*report->sha256) : nullptr},
+                      {"compression", engine::CompressionName(source->compression)},
+                      {"targets", jtargets}};
+  EmitJson(args.common, j);
+  return rc;
+}
+
+}  // namespace
 
 void AddWriteCommand(CLI::App& app, RunContext& ctx) {
-  auto* cmd = app.add_subcommand("write", "(not yet implemented)");
-  cmd->allow_extras();
-  cmd->callback([&ctx] {
-    Say("mediaforge write: not implemented yet");
-    ctx.exit_code = kExitError;
-  });
+  auto args = std::make_shared<WriteArgs>();
+  auto* cmd = app.add_subcommand(
+      "write", "Stream IMAGE (raw, .gz, .xz, .zst) onto every TARGET at once");
+  cmd->add_option("IMAGE", args->image, "Image file")->required();
+  cmd->add_option("TARGET", args->targets, "Block devices or image files")->required();
+  cmd->add_flag("--verify", args->verify,
+                "Read every target back (page cache bypassed) and compare; names the first "
+                "mismatching byte");
+  cmd->add_flag("--sha256", args->sha256, "Report the image's SHA-256 (computed while streaming)");
+  cmd->add_option("--block-size", args->block_size, "Size of each write (default 4M)");
+  cmd->add_option("--buffers", args->buffers, "Buffers in flight (default 8)");
+  AddGuardFlags(*cmd, args->guard);
+  AddCommonFlags(*cmd, args->common);
+  cmd->callback([&ctx, args] { ctx.exit_code = RunWrite(ctx, *args); });
 }
 
 }  // namespace mediaforge::cli

@@ -1,0 +1,30 @@
+// Capture: a device (or file) read into an image file through the same streaming path as
+// writes: sparse where whole 4 KiB pages read zero, SHA-256 computed beside the copy, written
+// to IMAGE.partial and renamed only when complete (an existing IMAGE survives a failure).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "device/target.h"
+#include "engine/stream_copy.h"
+
+namespace mediaforge::engine {
+
+struct CaptureReport {
+  std::string image;
+  uint64_t bytes = 0;
+  uint64_t allocated_bytes = 0;  // what the sparse image really occupies on disk
+  double seconds = 0;
+  std::string sha256;
+  bool cancelled = false;
+};
+
+absl::StatusOr<CaptureReport> Capture(device::Target& source, const std::string& image_path,
+                                      const CopyOptions& options);
+
+// A Target read front to back as an InputStream (for capture and streaming a device).
+std::shared_ptr<InputStream> TargetStream(device::Target& source);
+
+}  // namespace mediaforge::engine
