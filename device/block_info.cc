@@ -214,17 +214,22 @@ std::vector<Signature> ProbeSignatures(const BlockInfo& disk) {
     blkid_probe pr = blkid_new_probe_from_filename(node.c_str());
     if (pr == nullptr) continue;
     blkid_probe_enable_superblocks(pr, 1);
-    blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID | BLKID_SUBLKS_TYPE);
+    blkid_probe_set_superblocks_flags(pr,
+                                      BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID | BLKID_SUBLKS_TYPE);
     blkid_probe_enable_partitions(pr, 1);
     if (blkid_do_safeprobe(pr) == 0) {
       Signature s;
       s.device = node;
       const char* v = nullptr;
-      if (blkid_probe_lookup_value(pr, "TYPE", &v, nullptr) == 0) s.type = v;
-      else if (blkid_probe_lookup_value(pr, "PTTYPE", &v, nullptr) == 0) s.type = v;
+      if (blkid_probe_lookup_value(pr, "TYPE", &v, nullptr) == 0)
+        s.type = v;
+      else if (blkid_probe_lookup_value(pr, "PTTYPE", &v, nullptr) == 0)
+        s.type = v;
       if (blkid_probe_lookup_value(pr, "LABEL", &v, nullptr) == 0) s.label = v;
-      if (blkid_probe_lookup_value(pr, "UUID", &v, nullptr) == 0) s.uuid = v;
-      else if (blkid_probe_lookup_value(pr, "PTUUID", &v, nullptr) == 0) s.uuid = v;
+      if (blkid_probe_lookup_value(pr, "UUID", &v, nullptr) == 0)
+        s.uuid = v;
+      else if (blkid_probe_lookup_value(pr, "PTUUID", &v, nullptr) == 0)
+        s.uuid = v;
       if (!s.type.empty()) out.push_back(std::move(s));
     }
     blkid_free_probe(pr);

@@ -22,20 +22,20 @@ struct Signature {
 };
 
 struct BlockInfo {
-  std::string path;       // /dev/sdb (the whole disk)
-  std::string name;       // sdb
-  std::string sysfs;      // /sys/block/sdb
+  std::string path;   // /dev/sdb (the whole disk)
+  std::string name;   // sdb
+  std::string sysfs;  // /sys/block/sdb
   dev_t devno = 0;
-  uint64_t size = 0;      // bytes
-  bool removable = false; // sysfs removable flag, or a USB/MMC transport
+  uint64_t size = 0;       // bytes
+  bool removable = false;  // sysfs removable flag, or a USB/MMC transport
   bool read_only = false;
   std::string vendor, model, serial;
-  std::string transport;  // usb, nvme, sata, mmc, virtio, loop, ...
+  std::string transport;                // usb, nvme, sata, mmc, virtio, loop, ...
   std::vector<std::string> partitions;  // /dev/sdb1, ...
   // In use: "/dev/sdb1 mounted on /media/x", "/dev/sdb2 is swap", "/dev/sdb holds dm-0".
   std::vector<std::string> mounts;
   std::vector<std::string> holders;
-  bool backs_root = false;  // the disk, a partition, or something stacked on them is "/"
+  bool backs_root = false;        // the disk, a partition, or something stacked on them is "/"
   std::string loop_backing_file;  // loop devices: the file behind it
 };
 

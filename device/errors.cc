@@ -13,21 +13,29 @@ absl::Status ErrnoError(int err, absl::string_view op, absl::string_view path,
   if (offset) absl::StrAppend(&msg, " at byte offset ", *offset);
   absl::StrAppend(&msg, ": ", std::strerror(err));
   switch (err) {
-    case ENOENT: return absl::NotFoundError(msg);
+    case ENOENT:
+      return absl::NotFoundError(msg);
     case EACCES:
     case EPERM:
-    case EROFS: return absl::PermissionDeniedError(msg);
+    case EROFS:
+      return absl::PermissionDeniedError(msg);
     case ENOSPC:
     case EFBIG:
-    case EDQUOT: return absl::ResourceExhaustedError(msg);
+    case EDQUOT:
+      return absl::ResourceExhaustedError(msg);
     case ENODEV:
     case ENXIO:
-    case ENOMEDIUM: return absl::UnavailableError(msg);
-    case EBUSY: return absl::FailedPreconditionError(msg);
+    case ENOMEDIUM:
+      return absl::UnavailableError(msg);
+    case EBUSY:
+      return absl::FailedPreconditionError(msg);
     case EINVAL:
-    case EISDIR: return absl::InvalidArgumentError(msg);
-    case EIO: return absl::DataLossError(msg);
-    default: return absl::InternalError(msg);
+    case EISDIR:
+      return absl::InvalidArgumentError(msg);
+    case EIO:
+      return absl::DataLossError(msg);
+    default:
+      return absl::InternalError(msg);
   }
 }
 

@@ -40,7 +40,8 @@ absl::StatusOr<size_t> FaultyTarget::WriteAt(std::span<const std::byte> data, ui
     data = data.first(*plan_.short_write_max);
   }
   if (plan_.vanish_after_bytes) {
-    uint64_t left = *plan_.vanish_after_bytes - std::min(*plan_.vanish_after_bytes, written_.load());
+    uint64_t left =
+        *plan_.vanish_after_bytes - std::min(*plan_.vanish_after_bytes, written_.load());
     if (data.size() > left) data = data.first(left);
     if (data.empty()) return ErrnoError(ENODEV, "write", path(), offset);
   }

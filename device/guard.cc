@@ -39,8 +39,7 @@ absl::StatusOr<GuardDecision> CheckTarget(const std::string& path, uint64_t requ
     return d;
   }
   if (!S_ISBLK(st.st_mode)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": not a block device or regular file"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a block device or regular file"));
   }
 
   d.is_block_device = true;
@@ -61,8 +60,9 @@ absl::StatusOr<GuardDecision> CheckTarget(const std::string& path, uint64_t requ
                                 "); pass --force if this really is the target"));
   }
   if (disk.size > kLargeDiskBytes) {
-    soft.push_back(absl::StrCat(disk.path, " is larger than 2 TiB; pass --force if this really "
-                                           "is the target"));
+    soft.push_back(absl::StrCat(disk.path,
+                                " is larger than 2 TiB; pass --force if this really "
+                                "is the target"));
   }
   uint64_t target_size = disk.size;
   if (resolved->partition) {
@@ -76,8 +76,8 @@ absl::StatusOr<GuardDecision> CheckTarget(const std::string& path, uint64_t requ
     }
   }
   if (required_bytes > 0 && target_size < required_bytes) {
-    hard.push_back(absl::StrCat(path, " holds ", target_size, " bytes but ", required_bytes,
-                                " are needed"));
+    hard.push_back(
+        absl::StrCat(path, " holds ", target_size, " bytes but ", required_bytes, " are needed"));
   }
 
   if (!hard.empty()) {
@@ -91,7 +91,8 @@ absl::StatusOr<GuardDecision> CheckTarget(const std::string& path, uint64_t requ
   }
   if (!policy.yes && !policy.interactive) {
     d.reasons.push_back(absl::StrCat(
-        path, ": writing a block device without a terminal needs --yes (everything on it is lost)"));
+        path,
+        ": writing a block device without a terminal needs --yes (everything on it is lost)"));
     return d;
   }
   d.allowed = true;

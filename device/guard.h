@@ -25,10 +25,10 @@ struct GuardPolicy {
 
 struct GuardDecision {
   bool is_block_device = false;
-  bool allowed = false;             // go ahead (after confirmation if needs_confirmation)
-  bool needs_confirmation = false;  // ask the user first (TTY, no --yes)
-  std::vector<std::string> reasons; // why refused, or what the user is about to overwrite
-  std::string description;          // "/dev/sdb: 14.9 GiB SanDisk Ultra (usb)"
+  bool allowed = false;              // go ahead (after confirmation if needs_confirmation)
+  bool needs_confirmation = false;   // ask the user first (TTY, no --yes)
+  std::vector<std::string> reasons;  // why refused, or what the user is about to overwrite
+  std::string description;           // "/dev/sdb: 14.9 GiB SanDisk Ultra (usb)"
 };
 
 // `required_bytes`: how much will be written (0 when unknown). Errors (exit 2) for paths that

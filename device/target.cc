@@ -48,7 +48,8 @@ class FdTarget final : public Target {
 
   absl::StatusOr<size_t> WriteAt(std::span<const std::byte> data, uint64_t offset) override {
     for (;;) {
-      ssize_t n = ::pwrite(FdFor(data.data(), data.size(), offset), data.data(), data.size(), static_cast<off_t>(offset));
+      ssize_t n = ::pwrite(FdFor(data.data(), data.size(), offset), data.data(), data.size(),
+                           static_cast<off_t>(offset));
       if (n >= 0) return static_cast<size_t>(n);
       if (errno == EINTR) continue;
       return ErrnoError(errno, "write", path_, offset);
@@ -56,7 +57,8 @@ class FdTarget final : public Target {
   }
   absl::StatusOr<size_t> ReadAt(std::span<std::byte> data, uint64_t offset) override {
     for (;;) {
-      ssize_t n = ::pread(FdFor(data.data(), data.size(), offset), data.data(), data.size(), static_cast<off_t>(offset));
+      ssize_t n = ::pread(FdFor(data.data(), data.size(), offset), data.data(), data.size(),
+                          static_cast<off_t>(offset));
       if (n >= 0) return static_cast<size_t>(n);
       if (errno == EINTR) continue;
       return ErrnoError(errno, "read", path_, offset);
@@ -65,8 +67,8 @@ class FdTarget final : public Target {
   absl::Status Resize(uint64_t size) override {
     if (block_) {
       if (size > size_) {
-        return absl::OutOfRangeError(absl::StrCat(path_, ": device holds ", size_,
-                                                  " bytes, ", size, " are needed"));
+        return absl::OutOfRangeError(
+            absl::StrCat(path_, ": device holds ", size_, " bytes, ", size, " are needed"));
       }
       return absl::OkStatus();
     }
@@ -126,8 +128,7 @@ absl::StatusOr<std::unique_ptr<Target>> OpenTarget(const std::string& path,
   }
   bool block = exists && S_ISBLK(st.st_mode);
   if (exists && !block && !S_ISREG(st.st_mode)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": not a block device or regular file"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a block device or regular file"));
   }
 
   int flags = O_CLOEXEC | (options.write ? O_RDWR : O_RDONLY);
@@ -141,8 +142,10 @@ absl::StatusOr<std::unique_ptr<Target>> OpenTarget(const std::string& path,
     fd = ::open(path.c_str(), flags | O_DIRECT, 0644);
     // Some file systems (tmpfs, overlay in places) refuse O_DIRECT: fall back to buffered I/O,
     // where DropCache() still keeps verification honest.
-    if (fd >= 0) direct = true;
-    else if (errno != EINVAL) return ErrnoError(errno, "open", path, std::nullopt);
+    if (fd >= 0)
+      direct = true;
+    else if (errno != EINVAL)
+      return ErrnoError(errno, "open", path, std::nullopt);
   }
   if (fd < 0) fd = ::open(path.c_str(), flags, 0644);
   if (fd < 0) {
@@ -185,7 +188,8 @@ absl::StatusOr<std::unique_ptr<Target>> OpenTarget(const std::string& path,
       if (direct) lss = pss = 4096;
     }
   }
-  return std::unique_ptr<Target>(new FdTarget(path, fd, buffered_fd, block, direct, size, lss, pss));
+  return std::unique_ptr<Target>(
+      new FdTarget(path, fd, buffered_fd, block, direct, size, lss, pss));
 }
 
 absl::Status WriteFully(Target& target, std::span<const std::byte> data, uint64_t offset) {
@@ -193,7 +197,8 @@ absl::Status WriteFully(Target& target, std::span<const std::byte> data, uint64_
     auto n = target.WriteAt(data, offset);
     if (!n.ok()) return n.status();
     if (*n == 0) {
-      return absl::DataLossError(absl::StrCat(target.path(), ": write made no progress at byte offset ", offset));
+      return absl::DataLossError(
+          absl::StrCat(target.path(), ": write made no progress at byte offset ", offset));
     }
     data = data.subspan(*n);
     offset += *n;

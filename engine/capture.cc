@@ -59,9 +59,9 @@ absl::StatusOr<CaptureReport> Capture(device::Target& source, const std::string&
   };
   if (!report.ok()) return discard(report.status());
   if (report->cancelled) {
-    return discard(absl::CancelledError(absl::StrCat("capture of ", source.path(),
-                                                     " interrupted after ", report->bytes,
-                                                     " bytes; ", image_path, " not written")));
+    return discard(
+        absl::CancelledError(absl::StrCat("capture of ", source.path(), " interrupted after ",
+                                          report->bytes, " bytes; ", image_path, " not written")));
   }
   if (!report->targets[0].status.ok()) return discard(report->targets[0].status);
   out->reset();
@@ -73,7 +73,8 @@ absl::StatusOr<CaptureReport> Capture(device::Target& source, const std::string&
   r.bytes = report->bytes;
   r.sha256 = report->sha256.value_or("");
   struct stat st;
-  if (::stat(image_path.c_str(), &st) == 0) r.allocated_bytes = static_cast<uint64_t>(st.st_blocks) * 512;
+  if (::stat(image_path.c_str(), &st) == 0)
+    r.allocated_bytes = static_cast<uint64_t>(st.st_blocks) * 512;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

@@ -6,7 +6,10 @@ namespace mediaforge::engine {
 
 ChunkCursor::ChunkCursor(const Layout& layout, uint64_t block_size, bool skip_zero_extents,
                          bool include_gaps)
-    : layout_(layout), block_(block_size), skip_zero_(skip_zero_extents), include_gaps_(include_gaps) {
+    : layout_(layout),
+      block_(block_size),
+      skip_zero_(skip_zero_extents),
+      include_gaps_(include_gaps) {
   for (const Extent& e : layout.extents()) {
     if (Writable(e) && e.length != Extent::kToEndOfStream) write_bytes_ += e.length;
   }

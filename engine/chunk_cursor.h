@@ -21,8 +21,7 @@ class ChunkCursor {
  public:
   // `skip_zero_extents`: zero extents become gaps. `include_gaps`: gaps up to total_size are
   // returned as write=false chunks (for hashing); otherwise they are skipped.
-  ChunkCursor(const Layout& layout, uint64_t block_size, bool skip_zero_extents,
-              bool include_gaps);
+  ChunkCursor(const Layout& layout, uint64_t block_size, bool skip_zero_extents, bool include_gaps);
   std::optional<Chunk> Next();
   // Total bytes Next() will return as write=true chunks (open-ended streams not counted).
   uint64_t write_bytes() const { return write_bytes_; }

@@ -103,7 +103,9 @@ class GzipStream final : public InputStream {
         member_done_ = true;
         inflateReset(&z_);
       } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        return Corrupt(file_, produced_, absl::StrCat("gzip data is corrupt (", z_.msg ? z_.msg : "inflate error", ")"));
+        return Corrupt(
+            file_, produced_,
+            absl::StrCat("gzip data is corrupt (", z_.msg ? z_.msg : "inflate error", ")"));
       }
     }
     size_t n = out.size() - z_.avail_out;
@@ -155,7 +157,8 @@ class XzStream final : public InputStream {
         return Corrupt(file_, produced_, "xz data ends early (truncated?)");
       }
       if (rc != LZMA_OK) {
-        return Corrupt(file_, produced_, absl::StrCat("xz data is corrupt (liblzma error ", rc, ")"));
+        return Corrupt(file_, produced_,
+                       absl::StrCat("xz data is corrupt (liblzma error ", rc, ")"));
       }
     }
     size_t n = out.size() - z_.avail_out;
@@ -188,7 +191,8 @@ class ZstdStream final : public InputStream {
         if (auto s = file_.Refill(); !s.ok()) return s;
         if (file_.eof_) {
           // last_hint_ == 0: the last frame was complete.
-          if (last_hint_ != 0) return Corrupt(file_, produced_, "zstd data ends early (truncated?)");
+          if (last_hint_ != 0)
+            return Corrupt(file_, produced_, "zstd data ends early (truncated?)");
           break;
         }
       }
@@ -197,7 +201,8 @@ class ZstdStream final : public InputStream {
       file_.next_ += in.pos;
       file_.avail_ -= in.pos;
       if (ZSTD_isError(rc)) {
-        return Corrupt(file_, produced_, absl::StrCat("zstd data is corrupt (", ZSTD_getErrorName(rc), ")"));
+        return Corrupt(file_, produced_,
+                       absl::StrCat("zstd data is corrupt (", ZSTD_getErrorName(rc), ")"));
       }
       last_hint_ = rc;
     }
@@ -266,7 +271,8 @@ std::optional<uint64_t> ZstdUncompressedSize(int fd, uint64_t file_size) {
       continue;
     }
     unsigned long long content = ZSTD_getFrameContentSize(hdr, n);
-    if (content == ZSTD_CONTENTSIZE_UNKNOWN || content == ZSTD_CONTENTSIZE_ERROR) return std::nullopt;
+    if (content == ZSTD_CONTENTSIZE_UNKNOWN || content == ZSTD_CONTENTSIZE_ERROR)
+      return std::nullopt;
     size_t header_size = ZSTD_frameHeaderSize(hdr, n);
     if (ZSTD_isError(header_size)) return std::nullopt;
     bool checksum = (hdr[4] & 0x04) != 0;
@@ -292,10 +298,14 @@ std::optional<uint64_t> ZstdUncompressedSize(int fd, uint64_t file_size) {
 
 const char* CompressionName(Compression c) {
   switch (c) {
-    case Compression::kNone: return "none";
-    case Compression::kGzip: return "gzip";
-    case Compression::kXz: return "xz";
-    case Compression::kZstd: return "zstd";
+    case Compression::kNone:
+      return "none";
+    case Compression::kGzip:
+      return "gzip";
+    case Compression::kXz:
+      return "xz";
+    case Compression::kZstd:
+      return "zstd";
   }
   return "?";
 }
@@ -318,7 +328,8 @@ absl::StatusOr<std::shared_ptr<InputStream>> OpenDecompressor(const std::string&
       if (auto st = s->Init(path); !st.ok()) return st;
       return s;
     }
-    case Compression::kNone: break;
+    case Compression::kNone:
+      break;
   }
   return absl::InvalidArgumentError(absl::StrCat(path, ": not compressed"));
 }
@@ -341,7 +352,8 @@ absl::StatusOr<ImageSource> OpenImageSource(const std::string& path) {
   uint64_t file_size = static_cast<uint64_t>(st.st_size);
   if (S_ISBLK(st.st_mode)) {
     ::close(fd);
-    return absl::InvalidArgumentError(absl::StrCat(path, ": is a block device; use `capture` to read one into an image"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": is a block device; use `capture` to read one into an image"));
   }
   src.compressed_size = file_size;
   uint8_t magic[6] = {};
@@ -353,7 +365,10 @@ absl::StatusOr<ImageSource> OpenImageSource(const std::string& path) {
   }
   if (n >= 2 && magic[0] == 0x1F && magic[1] == 0x8B) {
     src.compression = Compression::kGzip;
-  } else if (n >= 6 && std::memcmp(magic, "\xFD" "7zXZ\0", 6) == 0) {
+  } else if (n >= 6 && std::memcmp(magic,
+                                   "\xFD"
+                                   "7zXZ\0",
+                                   6) == 0) {
     src.compression = Compression::kXz;
     src.size = XzUncompressedSize(fd, file_size);
   } else if (n >= 4 && magic[0] == 0x28 && magic[1] == 0xB5 && magic[2] == 0x2F &&

@@ -21,8 +21,8 @@ const char* CompressionName(Compression c);
 struct ImageSource {
   std::string path;
   Compression compression = Compression::kNone;
-  uint64_t compressed_size = 0;            // size of the file itself
-  std::optional<uint64_t> size;            // uncompressed size, when known
+  uint64_t compressed_size = 0;  // size of the file itself
+  std::optional<uint64_t> size;  // uncompressed size, when known
   // A layout at offset 0: one file range for raw images, one stream extent otherwise. Each call
   // opens a fresh decoder, so a layout can be made again for verification.
   absl::StatusOr<Layout> MakeLayout() const;

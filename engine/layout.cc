@@ -13,9 +13,8 @@ void Layout::AddBytes(uint64_t target_offset, std::vector<std::byte> bytes) {
   extents_.push_back(Extent{target_offset, length, MemoryBytes{std::move(shared), 0}});
 }
 
-void Layout::AddBytes(uint64_t target_offset,
-                      std::shared_ptr<const std::vector<std::byte>> bytes, uint64_t offset,
-                      uint64_t length) {
+void Layout::AddBytes(uint64_t target_offset, std::shared_ptr<const std::vector<std::byte>> bytes,
+                      uint64_t offset, uint64_t length) {
   if (length == 0) return;
   extents_.push_back(Extent{target_offset, length, MemoryBytes{std::move(bytes), offset}});
 }
@@ -45,8 +44,8 @@ absl::Status Layout::Finalize() {
     const Extent& e = extents_[i];
     if (e.target_offset < end) {
       return absl::InternalError(absl::StrCat("layout: extent ", i, " at byte offset ",
-                                              e.target_offset, " overlaps the previous one ending at ",
-                                              end));
+                                              e.target_offset,
+                                              " overlaps the previous one ending at ", end));
     }
     if (e.length == Extent::kToEndOfStream) {
       if (i + 1 != extents_.size()) {

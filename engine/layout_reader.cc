@@ -110,8 +110,8 @@ absl::StatusOr<size_t> LayoutReader::Fill(uint64_t offset, std::span<std::byte> 
     } else {
       const auto& st = std::get<Stream>(e.source);
       if (stream_pos_[i] > in_extent) {
-        return absl::InternalError(absl::StrCat(st.stream->name(),
-                                                ": stream read out of order at byte offset ", pos));
+        return absl::InternalError(
+            absl::StrCat(st.stream->name(), ": stream read out of order at byte offset ", pos));
       }
       // Forward jumps (verifying one block of a compressed image) read and discard.
       while (stream_pos_[i] < in_extent) {
@@ -119,8 +119,8 @@ absl::StatusOr<size_t> LayoutReader::Fill(uint64_t offset, std::span<std::byte> 
         auto r = st.stream->Read(piece.first(skip));
         if (!r.ok()) return r.status();
         if (*r == 0) {
-          return absl::DataLossError(absl::StrCat(st.stream->name(), ": stream ended after ",
-                                                  stream_pos_[i], " bytes"));
+          return absl::DataLossError(
+              absl::StrCat(st.stream->name(), ": stream ended after ", stream_pos_[i], " bytes"));
         }
         stream_pos_[i] += *r;
       }

@@ -157,12 +157,11 @@ absl::StatusOr<CopyReport> StreamLayout(const Layout& layout,
         while (auto slot = state->queue.Pop()) {
           Slot* s = *slot;
           if (!state->failed) {
-            auto status = sparse ? WriteSkippingZeroPages(*state->target,
-                                                          s->buffer.span().first(s->length),
-                                                          s->chunk.offset)
-                                 : device::WriteFully(*state->target,
-                                                      s->buffer.span().first(s->length),
-                                                      s->chunk.offset);
+            auto status =
+                sparse ? WriteSkippingZeroPages(*state->target, s->buffer.span().first(s->length),
+                                                s->chunk.offset)
+                       : device::WriteFully(*state->target, s->buffer.span().first(s->length),
+                                            s->chunk.offset);
             if (status.ok()) {
               state->written += s->length;
             } else {
@@ -228,8 +227,8 @@ absl::StatusOr<CopyReport> StreamLayout(const Layout& layout,
       s->length = *filled;
       ended = chunk->open_ended && *filled < chunk->length;
       if (options.block_digests && s->length > 0) {
-        report.digests.push_back(
-            {chunk->offset, static_cast<uint32_t>(s->length), XXH3_64bits(s->buffer.data(), s->length)});
+        report.digests.push_back({chunk->offset, static_cast<uint32_t>(s->length),
+                                  XXH3_64bits(s->buffer.data(), s->length)});
       }
     }
     int consumers = (chunk->write ? static_cast<int>(states.size()) : 0) + (options.sha256 ? 1 : 0);
@@ -337,9 +336,8 @@ absl::StatusOr<VerifyReport> VerifyLayout(const Layout& layout, device::Target& 
   ChunkCursor cursor(layout, block, false, false);
   uint64_t queued = 0;
   auto last_progress = Clock::now();
-  const uint64_t range_end = options.range_length == UINT64_MAX
-                                 ? UINT64_MAX
-                                 : options.range_start + options.range_length;
+  const uint64_t range_end =
+      options.range_length == UINT64_MAX ? UINT64_MAX : options.range_start + options.range_length;
   while (auto chunk = cursor.Next()) {
     if (options.cancel && options.cancel->load()) {
       report.cancelled = true;
@@ -536,8 +534,8 @@ absl::StatusOr<std::string> HashTarget(device::Target& target, uint64_t length,
   for (auto& th : readers) th.join();
   if (!status.ok()) return status;
   if (options.cancel && options.cancel->load()) {
-    return absl::CancelledError(absl::StrCat(target.path(), ": interrupted after ", next_hash,
-                                             " bytes"));
+    return absl::CancelledError(
+        absl::StrCat(target.path(), ": interrupted after ", next_hash, " bytes"));
   }
   return sha.FinalHex();
 }

@@ -54,7 +54,7 @@ struct TargetReport {
   std::string path;
   uint64_t bytes_written = 0;
   double seconds = 0;
-  absl::Status status;                  // per target: one failing target does not stop others
+  absl::Status status;                   // per target: one failing target does not stop others
   std::optional<uint64_t> error_offset;  // byte offset of the failure, when known
   double mb_per_s() const { return seconds > 0 ? bytes_written / seconds / 1e6 : 0; }
 };

@@ -32,17 +32,29 @@ absl::StatusOr<uint64_t> ParseSize(absl::string_view text) {
     last = absl::ascii_toupper(t.back());
   }
   switch (last) {
-    case 'K': mult = 1ull << 10; break;
-    case 'M': mult = 1ull << 20; break;
-    case 'G': mult = 1ull << 30; break;
-    case 'T': mult = 1ull << 40; break;
-    case 'P': mult = 1ull << 50; break;
-    default: break;
+    case 'K':
+      mult = 1ull << 10;
+      break;
+    case 'M':
+      mult = 1ull << 20;
+      break;
+    case 'G':
+      mult = 1ull << 30;
+      break;
+    case 'T':
+      mult = 1ull << 40;
+      break;
+    case 'P':
+      mult = 1ull << 50;
+      break;
+    default:
+      break;
   }
   if (mult != 1) t.pop_back();
   uint64_t whole = 0;
   if (absl::SimpleAtoi(t, &whole)) {
-    if (whole > UINT64_MAX / mult) return absl::InvalidArgumentError(absl::StrCat("size '", text, "' is too large"));
+    if (whole > UINT64_MAX / mult)
+      return absl::InvalidArgumentError(absl::StrCat("size '", text, "' is too large"));
     return whole * mult;
   }
   double v = 0;
@@ -51,7 +63,8 @@ absl::StatusOr<uint64_t> ParseSize(absl::string_view text) {
         absl::StrCat("bad size '", text, "' (examples: 512, 64K, 32M, 4.7G, 2T)"));
   }
   long double bytes = static_cast<long double>(v) * mult;
-  if (bytes > 1.8e19L) return absl::InvalidArgumentError(absl::StrCat("size '", text, "' is too large"));
+  if (bytes > 1.8e19L)
+    return absl::InvalidArgumentError(absl::StrCat("size '", text, "' is too large"));
   return static_cast<uint64_t>(std::llround(static_cast<double>(bytes)));
 }
 
@@ -93,9 +106,7 @@ void EmitJson(const CommonFlags& flags, const nlohmann::json& j) {
   std::cout << j.dump() << std::endl;
 }
 
-void Say(absl::string_view text) {
-  std::cerr << text << '\n';
-}
+void Say(absl::string_view text) { std::cerr << text << '\n'; }
 
 int ReportError(const absl::Status& status) {
   std::cerr << "mediaforge: " << status.message() << '\n';

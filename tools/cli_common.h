@@ -5,11 +5,11 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
 
 namespace mediaforge::cli {

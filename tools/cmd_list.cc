@@ -37,7 +37,8 @@ int RunList(const ListArgs& args) {
     nlohmann::json jsigs = nlohmann::json::array();
     std::vector<std::string> sig_text;
     for (const auto& s : sigs) {
-      jsigs.push_back({{"device", s.device}, {"type", s.type}, {"label", s.label}, {"uuid", s.uuid}});
+      jsigs.push_back(
+          {{"device", s.device}, {"type", s.type}, {"label", s.label}, {"uuid", s.uuid}});
       sig_text.push_back(absl::StrCat(s.device.substr(5), ":", s.type,
                                       s.label.empty() ? "" : absl::StrCat("(", s.label, ")")));
     }
@@ -56,9 +57,10 @@ int RunList(const ListArgs& args) {
                    {"unsafe_reasons", reasons}});
     std::string who = absl::StrCat(b.vendor, b.vendor.empty() ? "" : " ", b.model);
     if (who.empty()) who = b.loop_backing_file;
-    Say(absl::StrFormat("%-14s %9.1f GiB  %-8s %-28s %s%s", b.path, b.size / double(1ull << 30),
-                        b.transport, who.substr(0, 28), absl::StrJoin(sig_text, " "),
-                        reasons.empty() ? "" : absl::StrCat("  [", absl::StrJoin(reasons, "; "), "]")));
+    Say(absl::StrFormat(
+        "%-14s %9.1f GiB  %-8s %-28s %s%s", b.path, b.size / double(1ull << 30), b.transport,
+        who.substr(0, 28), absl::StrJoin(sig_text, " "),
+        reasons.empty() ? "" : absl::StrCat("  [", absl::StrJoin(reasons, "; "), "]")));
     ++shown;
   }
   if (shown == 0) {

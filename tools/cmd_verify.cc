@@ -36,8 +36,8 @@ int Finish(const VerifyArgs& args, std::vector<Problem> problems, nlohmann::json
                      p.what));
   }
   bool ok = problems.empty();
-  Say(ok ? absl::StrCat(args.target, ": OK") : absl::StrCat(args.target, ": ", problems.size(),
-                                                            " problem(s) found"));
+  Say(ok ? absl::StrCat(args.target, ": OK")
+         : absl::StrCat(args.target, ": ", problems.size(), " problem(s) found"));
   nlohmann::json j = {{"target", args.target}, {"ok", ok}, {"problems", ProblemsJson(problems)}};
   j.update(extra);
   EmitJson(args.common, j);
@@ -63,9 +63,9 @@ int RunVerify(RunContext& ctx, const VerifyArgs& args) {
     auto source = engine::OpenImageSource(args.image);
     if (!source.ok()) return ReportError(source.status());
     if (source->size && (*target)->size() < *source->size) {
-      problems.push_back({args.target, (*target)->size(),
-                          absl::StrCat("target holds ", (*target)->size(), " bytes, the image ",
-                                       *source->size)});
+      problems.push_back(
+          {args.target, (*target)->size(),
+           absl::StrCat("target holds ", (*target)->size(), " bytes, the image ", *source->size)});
       return Finish(args, problems, {});
     }
     auto layout = source->MakeLayout();
@@ -83,13 +83,13 @@ int RunVerify(RunContext& ctx, const VerifyArgs& args) {
     double mbs = r->seconds > 0 ? r->bytes_compared / r->seconds / 1e6 : 0;
     Say(absl::StrFormat("compared %d bytes in %.2f s (%.1f MB/s)", r->bytes_compared, r->seconds,
                         mbs));
-    return Finish(args, problems,
-                  {{"image", args.image},
-                   {"bytes", r->bytes_compared},
-                   {"seconds", r->seconds},
-                   {"mb_per_s", mbs},
-                   {"first_mismatch",
-                    r->first_mismatch ? nlohmann::json(*r->first_mismatch) : nullptr}});
+    return Finish(
+        args, problems,
+        {{"image", args.image},
+         {"bytes", r->bytes_compared},
+         {"seconds", r->seconds},
+         {"mb_per_s", mbs},
+         {"first_mismatch", r->first_mismatch ? nlohmann::json(*r->first_mismatch) : nullptr}});
   }
 
   if (!args.sha256.empty()) {
@@ -109,9 +109,9 @@ int RunVerify(RunContext& ctx, const VerifyArgs& args) {
     progress.Finish();
     if (!got.ok()) return ReportError(got.status());
     if (*got != want) {
-      problems.push_back({args.target, std::nullopt,
-                          absl::StrCat("SHA-256 of the first ", length, " bytes is ", *got,
-                                       ", expected ", want)});
+      problems.push_back(
+          {args.target, std::nullopt,
+           absl::StrCat("SHA-256 of the first ", length, " bytes is ", *got, ", expected ", want)});
     }
     return Finish(args, problems, {{"sha256", *got}, {"length", length}});
   }

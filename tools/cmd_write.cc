@@ -1,7 +1,7 @@
 // mediaforge write IMAGE TARGET [TARGET...] [--verify] [--sha256] [--yes] [--force] [--json]
-#include <cstdio>
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -27,8 +27,8 @@ struct WriteArgs {
 };
 
 struct OpenedTarget {
-  std::string path;          // what the user named
-  std::string write_path;    // image files are written beside and renamed when complete
+  std::string path;        // what the user named
+  std::string write_path;  // image files are written beside and renamed when complete
   std::unique_ptr<device::Target> target;
   bool is_file = false;
 };
@@ -36,8 +36,8 @@ struct OpenedTarget {
 int RunWrite(RunContext& ctx, const WriteArgs& args) {
   auto block = ParseSize(args.block_size);
   if (!block.ok() || *block < 4096 || *block > (256u << 20) || *block % 4096 != 0) {
-    return ReportError(absl::InvalidArgumentError(
-        "--block-size must be a multiple of 4K between 4K and 256M"));
+    return ReportError(
+        absl::InvalidArgumentError("--block-size must be a multiple of 4K between 4K and 256M"));
   }
   auto source = engine::OpenImageSource(args.image);
   if (!source.ok()) return ReportError(source.status());
@@ -56,8 +56,11 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
   int guard = GuardTargets(ctx, args.targets, need, args.guard,
                            absl::StrFormat("write %.1f MB", need / 1e6), &refusals);
   if (guard != kExitOk) {
-    nlohmann::json j = {{"image", args.image}, {"bytes", 0}, {"sha256", nullptr},
-                        {"targets", nlohmann::json::array()}, {"refused", refusals}};
+    nlohmann::json j = {{"image", args.image},
+                        {"bytes", 0},
+                        {"sha256", nullptr},
+                        {"targets", nlohmann::json::array()},
+                        {"refused", refusals}};
     EmitJson(args.common, j);
     return guard;
   }
@@ -77,8 +80,8 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
     struct stat st;
     o.is_file = ::stat(t.c_str(), &st) != 0 || S_ISREG(st.st_mode);
     o.write_path = o.is_file ? t + ".partial" : t;
-    auto target = device::OpenTarget(
-        o.write_path, {.write = true, .create = o.is_file, .truncate = o.is_file});
+    auto target = device::OpenTarget(o.write_path,
+                                     {.write = true, .create = o.is_file, .truncate = o.is_file});
     if (!target.ok()) {
       cleanup_partials();
       return ReportError(target.status());
@@ -122,9 +125,9 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
   for (size_t i = 0; i < opened.size(); ++i) {
     auto& o = opened[i];
     const auto& tr = report->targets[i];
-    nlohmann::json jt = {{"path", o.path},          {"bytes", tr.bytes_written},
-                         {"seconds", tr.seconds},   {"mb_per_s", tr.mb_per_s()},
-                         {"verified", nullptr},     {"error", nullptr},
+    nlohmann::json jt = {{"path", o.path},        {"bytes", tr.bytes_written},
+                         {"seconds", tr.seconds}, {"mb_per_s", tr.mb_per_s()},
+                         {"verified", nullptr},   {"error", nullptr},
                          {"offset", nullptr}};
     if (!tr.status.ok()) {
       std::string msg(tr.status.message());
@@ -159,8 +162,10 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
           jt["verified"] = false;
           if (v->first_mismatch) {
             jt["offset"] = *v->first_mismatch;
-            jt["error"] = absl::StrCat("verify: first mismatch at byte offset ", *v->first_mismatch);
-            Say(absl::StrCat("mediaforge: ", o.path, ": verify FAILED: first mismatching byte at offset ",
+            jt["error"] =
+                absl::StrCat("verify: first mismatch at byte offset ", *v->first_mismatch);
+            Say(absl::StrCat("mediaforge: ", o.path,
+                             ": verify FAILED: first mismatching byte at offset ",
                              *v->first_mismatch));
           } else {
             jt["error"] = "verify interrupted";
@@ -205,8 +210,8 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
 
 void AddWriteCommand(CLI::App& app, RunContext& ctx) {
   auto args = std::make_shared<WriteArgs>();
-  auto* cmd = app.add_subcommand(
-      "write", "Stream IMAGE (raw, .gz, .xz, .zst) onto every TARGET at once");
+  auto* cmd =
+      app.add_subcommand("write", "Stream IMAGE (raw, .gz, .xz, .zst) onto every TARGET at once");
   cmd->add_option("IMAGE", args->image, "Image file")->required();
   cmd->add_option("TARGET", args->targets, "Block devices or image files")->required();
   cmd->add_flag("--verify", args->verify,

@@ -16,8 +16,8 @@ absl::StatusOr<StructureReport> CheckStructure(device::Target& target) {
     return r;
   }
   // Detailed checkers (FAT, ISO, partition tables) are wired in as they land.
-  r.problems.push_back({target.path(), std::nullopt,
-                        "no structure this version can check was recognised"});
+  r.problems.push_back(
+      {target.path(), std::nullopt, "no structure this version can check was recognised"});
   return r;
 }
 

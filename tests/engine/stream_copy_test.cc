@@ -52,8 +52,7 @@ TEST(StreamCopy, WritesEveryExtentKindAndLeavesGapsZero) {
   std::copy_n(src.begin() + 100, 2'000'000, expected.begin() + 4096);
   std::copy_n(src.begin(), 3000, expected.begin() + (6 << 20));
   EXPECT_TRUE(out == expected);
-  EXPECT_EQ(*report->sha256,
-            Sha256Hex(std::as_bytes(std::span(expected.data(), expected.size()))));
+  EXPECT_EQ(*report->sha256, Sha256Hex(std::as_bytes(std::span(expected.data(), expected.size()))));
 
   auto verify = VerifyLayout(layout, *target, {});
   ASSERT_TRUE(verify.ok()) << verify.status();

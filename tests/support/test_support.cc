@@ -76,8 +76,10 @@ CommandResult Run(const std::vector<std::string>& argv, int timeout_seconds) {
     usleep(2000);
   }
   close(pipefd[0]);
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
+  if (WIFEXITED(status))
+    result.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    result.exit_code = 128 + WTERMSIG(status);
   return result;
 }
 
@@ -101,8 +103,13 @@ bool HaveTool(const std::string& tool) {
 
 std::string MediaforgeCli() {
   if (const char* p = std::getenv("MEDIAFORGE_CLI"); p && *p) return p;
-  return (fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "tools" / "mediaforge")
-      .string();
+  // Run by hand: find the build tree's tools/mediaforge above the test binary.
+  for (fs::path dir = fs::read_symlink("/proc/self/exe").parent_path(); !dir.empty();
+       dir = dir.parent_path()) {
+    if (fs::exists(dir / "tools" / "mediaforge")) return (dir / "tools" / "mediaforge").string();
+    if (dir == dir.root_path()) break;
+  }
+  return "mediaforge";
 }
 
 void WritePatternFile(const fs::path& path, uint64_t size, uint64_t seed) {
@@ -127,8 +134,8 @@ void WriteWholeFile(const fs::path& path, std::string_view content) {
   out.write(content.data(), static_cast<std::streamsize>(content.size()));
 }
 
-std::optional<LoopDevice> LoopDevice::Attach(const fs::path& backing, bool partscan,
-                                             bool direct_io, std::string* why) {
+std::optional<LoopDevice> LoopDevice::Attach(const fs::path& backing, bool partscan, bool direct_io,
+                                             std::string* why) {
   if (geteuid() != 0) {
     *why = "loop devices need root";
     return std::nullopt;

@@ -66,8 +66,8 @@ class LoopDevice {
 }  // namespace mediaforge::testing
 
 // Skips the current test with a message naming the missing capability.
-#define MF_REQUIRE_TOOL(tool)                                                     \
-  do {                                                                            \
-    if (!::mediaforge::testing::HaveTool(tool)) GTEST_SKIP() << "needs " << tool  \
-                                                             << " (not installed)"; \
+#define MF_REQUIRE_TOOL(tool)                                 \
+  do {                                                        \
+    if (!::mediaforge::testing::HaveTool(tool))               \
+      GTEST_SKIP() << "needs " << tool << " (not installed)"; \
   } while (0)

@@ -1,0 +1,175 @@
+// The CLI as users and scripts call it (cli-contract.md): write/verify/capture on image files
+// and on loop devices we attach, exit codes, --json shapes, targets left unchanged on refusal.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "nlohmann/json.hpp"
+#include "tests/support/test_support.h"
+
+namespace mediaforge {
+namespace {
+
+using testing::ReadWholeFile;
+
+using testing::TempDir;
+
+testing::CommandResult Cli(std::vector<std::string> args) {
+  args.insert(args.begin(), testing::MediaforgeCli());
+  return testing::Run(args, 300);
+}
+
+// The JSON object is the last line of stdout (stderr is interleaved before it).
+nlohmann::json LastJson(const std::string& output) {
+  auto pos = output.rfind("\n{");
+  std::string line = output.substr(pos == std::string::npos ? 0 : pos + 1);
+  line = line.substr(0, line.find('\n'));
+  return nlohmann::json::parse(line, nullptr, false);
+}
+
+void MakeZeroFile(const std::filesystem::path& p, uint64_t size) {
+  { std::ofstream f(p); }
+  std::filesystem::resize_file(p, size);
+}
+
+TEST(CliWrite, LoopDeviceWriteVerifyIsByteIdentical) {
+  TempDir dir;
+  testing::WritePatternFile(dir / "img", 24 << 20, 4);
+  MakeZeroFile(dir / "disk", 32 << 20);
+  std::string why;
+  auto loop = testing::LoopDevice::Attach(dir / "disk", false, true, &why);
+  if (!loop) GTEST_SKIP() << why;
+  auto r = Cli({"write", (dir / "img").string(), loop->path(), "--verify", "--sha256", "--yes",
+                "--force", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = LastJson(r.output);
+  ASSERT_FALSE(j.is_discarded()) << r.output;
+  EXPECT_EQ(j["bytes"], 24u << 20);
+  EXPECT_EQ(j["sha256"].get<std::string>().size(), 64u);
+  ASSERT_EQ(j["targets"].size(), 1u);
+  EXPECT_EQ(j["targets"][0]["path"], loop->path());
+  EXPECT_EQ(j["targets"][0]["verified"], true);
+  EXPECT_TRUE(j["targets"][0]["error"].is_null());
+  EXPECT_GT(j["targets"][0]["mb_per_s"].get<double>(), 0);
+  auto img = ReadWholeFile(dir / "img");
+  auto disk = ReadWholeFile(dir / "disk");
+  disk.resize(img.size());
+  EXPECT_TRUE(img == disk);
+}
+
+TEST(CliWrite, RefusalsLeaveTheDeviceUnchanged) {
+  TempDir dir;
+  testing::WritePatternFile(dir / "img", 8 << 20, 5);
+  testing::WritePatternFile(dir / "disk", 4 << 20, 6);
+  auto before = ReadWholeFile(dir / "disk");
+  std::string why;
+  auto loop = testing::LoopDevice::Attach(dir / "disk", false, false, &why);
+  if (!loop) GTEST_SKIP() << why;
+  // No --force on a non-removable device, no --yes without a TTY, too small: all exit 1.
+  for (auto extra :
+       std::vector<std::vector<std::string>>{{"--yes"}, {"--force"}, {"--yes", "--force"}}) {
+    std::vector<std::string> args = {"write", (dir / "img").string(), loop->path(), "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = Cli(args);
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("nothing was written"), std::string::npos) << r.output;
+  }
+  EXPECT_TRUE(ReadWholeFile(dir / "disk") == before);
+}
+
+TEST(CliWrite, UnknownSizeImageRunningOutOfDeviceNamesTheOffset) {
+  TempDir dir;
+  testing::WritePatternFile(dir / "img", 6 << 20, 7);
+  ASSERT_EQ(testing::RunShell("gzip -1 '" + (dir / "img").string() + "'").exit_code, 0);
+  MakeZeroFile(dir / "disk", 4 << 20);
+  std::string why;
+  auto loop = testing::LoopDevice::Attach(dir / "disk", false, true, &why);
+  if (!loop) GTEST_SKIP() << why;
+  auto r = Cli({"write", (dir / "img.gz").string(), loop->path(), "--yes", "--force", "--json"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  auto j = LastJson(r.output);
+  ASSERT_FALSE(j.is_discarded()) << r.output;
+  EXPECT_FALSE(j["targets"][0]["error"].is_null());
+  EXPECT_EQ(j["targets"][0]["offset"], 4u << 20) << r.output;
+  EXPECT_NE(r.output.find(loop->path()), std::string::npos);
+}
+
+TEST(CliWrite, BadInputsAreExit2AndKeepAnExistingImageFile) {
+  TempDir dir;
+  testing::WritePatternFile(dir / "img", 3 << 20, 8);
+  ASSERT_EQ(testing::RunShell("xz -0 -k '" + (dir / "img").string() + "'").exit_code, 0);
+  std::filesystem::resize_file(dir / "img.xz", std::filesystem::file_size(dir / "img.xz") / 2);
+  testing::WriteWholeFile(dir / "old.img", "precious");
+
+  auto missing = Cli({"write", (dir / "nope.img").string(), (dir / "out").string()});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.output.find("nope.img"), std::string::npos);
+
+  auto to_dir = Cli({"write", (dir / "img").string(), dir.path().string()});
+  EXPECT_EQ(to_dir.exit_code, 2);
+  EXPECT_NE(to_dir.output.find("is a directory"), std::string::npos);
+
+  auto truncated = Cli({"write", (dir / "img.xz").string(), (dir / "old.img").string()});
+  EXPECT_EQ(truncated.exit_code, 2) << truncated.output;
+  EXPECT_NE(truncated.output.find("img.xz"), std::string::npos) << truncated.output;
+  EXPECT_EQ(ReadWholeFile(dir / "old.img"),
+            std::vector<char>({'p', 'r', 'e', 'c', 'i', 'o', 'u', 's'}));
+  EXPECT_FALSE(std::filesystem::exists(dir / "old.img.partial"));
+
+  auto unreadable = Cli({"write", "/proc/self/mem", (dir / "out").string()});
+  EXPECT_EQ(unreadable.exit_code, 2);
+}
+
+TEST(CliVerify, ImageMismatchAndSha256) {
+  TempDir dir;
+  testing::WritePatternFile(dir / "img", 5 << 20, 9);
+  auto w = Cli({"write", (dir / "img").string(), (dir / "copy").string()});
+  ASSERT_EQ(w.exit_code, 0) << w.output;
+  auto ok = Cli({"verify", (dir / "copy").string(), "--image", (dir / "img").string(), "--json"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_EQ(LastJson(ok.output)["ok"], true);
+
+  std::fstream f(dir / "copy", std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(1234567);
+  f.put('\x42');
+  f.close();
+  auto bad = Cli({"verify", (dir / "copy").string(), "--image", (dir / "img").string(), "--json"});
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  auto j = LastJson(bad.output);
+  EXPECT_EQ(j["ok"], false);
+  EXPECT_EQ(j["problems"][0]["offset"], 1234567);
+
+  auto sum = testing::Run({"sha256sum", (dir / "img").string()}).output.substr(0, 64);
+  auto sha = Cli({"verify", (dir / "img").string(), "--sha256", sum, "--json"});
+  EXPECT_EQ(sha.exit_code, 0) << sha.output;
+  auto sha_bad = Cli({"verify", (dir / "copy").string(), "--sha256", sum});
+  EXPECT_EQ(sha_bad.exit_code, 1);
+}
+
+TEST(CliCapture, LoopDeviceToSparseImage) {
+  TempDir dir;
+  testing::WritePatternFile(dir / "disk", 8 << 20, 10);
+  std::string why;
+  auto loop = testing::LoopDevice::Attach(dir / "disk", false, true, &why);
+  if (!loop) GTEST_SKIP() << why;
+  auto r = Cli({"capture", loop->path(), "-o", (dir / "cap.img").string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = LastJson(r.output);
+  EXPECT_EQ(j["bytes"], 8u << 20);
+  EXPECT_EQ(j["sha256"], testing::Run({"sha256sum", (dir / "disk").string()}).output.substr(0, 64));
+  EXPECT_TRUE(ReadWholeFile(dir / "disk") == ReadWholeFile(dir / "cap.img"));
+}
+
+TEST(CliList, JsonListsEveryDiskWithAll) {
+  auto r = Cli({"list", "--all", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = LastJson(r.output);
+  ASSERT_TRUE(j.contains("devices")) << r.output;
+  for (const auto& d : j["devices"]) {
+    EXPECT_TRUE(d.contains("path") && d.contains("size") && d.contains("removable") &&
+                d.contains("signatures") && d.contains("mounted"));
+  }
+}
+
+}  // namespace
+}  // namespace mediaforge
