@@ -1,0 +1,15 @@
+// --efi-dir: the El Torito EFI image built from a directory with mediaforge's own FAT writer
+// (fs/fat32), sized to fit its content, planned at whatever ISO offset the volume planner picks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "fs/iso9660/volume_plan.h"
+
+namespace mediaforge::iso9660 {
+
+absl::StatusOr<EmbeddedImage> PlanEfiDirImage(const std::string& directory, int64_t date);
+
+}  // namespace mediaforge::iso9660

@@ -1,0 +1,206 @@
+#include "fs/iso9660/iso_writer.h"
+
+#include <sys/stat.h>
+
+#include <ctime>
+
+#include "absl/strings/str_cat.h"
+#include "fs/iso9660/efi_image.h"
+#include "fs/iso9660/hybrid.h"
+#include "fs/iso9660/media_split.h"
+#include "fs/iso9660/on_disk.h"
+#include "fs/iso9660/source_tree.h"
+#include "fs/iso9660/volume_plan.h"
+
+namespace mediaforge::iso9660 {
+namespace {
+
+constexpr uint64_t kMinMediaSize = 4ull << 20;
+
+absl::StatusOr<SourceNode*> FindBootFile(SourceNode& root, const std::string& relative,
+                                         const std::string& option, const std::string& source) {
+  SourceNode* node = FindNode(root, relative);
+  if (node == nullptr) {
+    return absl::NotFoundError(absl::StrCat(option, " ", relative, ": no such file in ", source,
+                                            " (the path is relative to SRC_DIR)"));
+  }
+  if (!node->is_file()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(option, " ", relative, ": not a regular file in ", source));
+  }
+  if (node->size == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(option, " ", relative, ": the file is empty"));
+  }
+  return node;
+}
+
+// Boot settings shared by the single volume or volume 1 of a set.
+struct BootSetup {
+  SourceNode* bios = nullptr;
+  SourceNode* efi = nullptr;
+  std::optional<EmbeddedImage> efi_image;
+  MbrTemplateKind template_kind = MbrTemplateKind::kNone;
+  std::vector<std::byte> mbr_template;
+};
+
+absl::StatusOr<BootSetup> PrepareBoot(const IsoWriteOptions& o, SourceNode& root, int64_t date) {
+  BootSetup b;
+  if (o.bios_boot) {
+    auto n = FindBootFile(root, *o.bios_boot, "--bios-boot", o.source_dir);
+    if (!n.ok()) return n.status();
+    b.bios = *n;
+  }
+  if (o.efi_boot) {
+    auto n = FindBootFile(root, *o.efi_boot, "--efi-boot", o.source_dir);
+    if (!n.ok()) return n.status();
+    b.efi = *n;
+  }
+  if (o.efi_dir) {
+    SourceNode* dir = FindNode(root, *o.efi_dir);
+    if (dir == nullptr || !dir->is_directory()) {
+      return absl::NotFoundError(
+          absl::StrCat("--efi-dir ", *o.efi_dir, ": no such directory in ", o.source_dir));
+    }
+    auto image = PlanEfiDirImage(absl::StrCat(o.source_dir, "/", *o.efi_dir), date);
+    if (!image.ok()) return image.status();
+    b.efi_image = std::move(*image);
+  }
+  if (o.isohybrid_mbr || o.grub2_mbr) {
+    const std::string& path = o.isohybrid_mbr ? *o.isohybrid_mbr : *o.grub2_mbr;
+    auto t = ReadMbrTemplate(path);
+    if (!t.ok()) return t.status();
+    b.mbr_template = std::move(*t);
+    b.template_kind = o.isohybrid_mbr ? MbrTemplateKind::kIsohybrid : MbrTemplateKind::kGrub2;
+  }
+  return b;
+}
+
+VolumeParams BaseParams(const IsoWriteOptions& o, int64_t date) {
+  VolumeParams p;
+  p.label = o.label;
+  p.date = date;
+  if (o.date) p.timestamp_limit = *o.date;
+  p.joliet = o.joliet;
+  p.rock_ridge = o.rock_ridge;
+  return p;
+}
+
+void AddBoot(const IsoWriteOptions& o, BootSetup& b, VolumeParams& p) {
+  p.bios_boot = b.bios;
+  p.boot_load_size = o.boot_load_size.value_or(4);
+  p.boot_info_table = o.boot_info_table;
+  p.efi_boot = b.efi;
+  p.efi_image = b.efi_image;
+  p.hybrid = o.hybrid || o.isohybrid_mbr || o.grub2_mbr;
+  p.template_kind = b.template_kind;
+  p.mbr_template = b.mbr_template;
+}
+
+void CountFiles(SourceNode& root, PlannedIsoVolume& v) {
+  ForEachNode(root, [&](SourceNode& n) {
+    if (!n.is_file()) return;
+    ++v.files;
+    v.file_bytes += n.size;
+  });
+}
+
+}  // namespace
+
+absl::Status ValidateIsoOptions(const IsoWriteOptions& o) {
+  if (o.source_dir.empty()) return absl::InvalidArgumentError("SRC_DIR is missing");
+  if (o.efi_boot && o.efi_dir) {
+    return absl::InvalidArgumentError("--efi-boot and --efi-dir exclude each other");
+  }
+  if (o.isohybrid_mbr && o.grub2_mbr) {
+    return absl::InvalidArgumentError("--isohybrid-mbr and --grub2-mbr exclude each other");
+  }
+  if (!o.bios_boot && (o.boot_load_size || o.boot_info_table)) {
+    return absl::InvalidArgumentError("--boot-load-size and --boot-info-table need --bios-boot");
+  }
+  if ((o.isohybrid_mbr || o.grub2_mbr) && !o.bios_boot) {
+    return absl::InvalidArgumentError(
+        "--isohybrid-mbr / --grub2-mbr patch the MBR with the BIOS boot image: give --bios-boot");
+  }
+  if (o.boot_load_size && *o.boot_load_size == 0) {
+    return absl::InvalidArgumentError("--boot-load-size must be at least 1");
+  }
+  if (o.label.size() > 32) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--label '", o.label, "' is longer than 32 characters"));
+  }
+  if (o.media_size && *o.media_size < kMinMediaSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--media-size ", *o.media_size, " is below the minimum of ", kMinMediaSize));
+  }
+  struct stat st;
+  if (::stat(o.source_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return absl::NotFoundError(absl::StrCat(o.source_dir, ": not a directory"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<IsoPlan> PlanIso(const IsoWriteOptions& o) {
+  if (auto s = ValidateIsoOptions(o); !s.ok()) return s;
+  IsoPlan plan;
+  plan.date = o.date ? *o.date : static_cast<int64_t>(std::time(nullptr));
+  auto root = ScanSourceTree(o.source_dir);
+  if (!root.ok()) return root.status();
+  auto boot = PrepareBoot(o, **root, plan.date);
+  if (!boot.ok()) return boot.status();
+
+  SplitResult split;
+  if (o.media_size) {
+    SplitRequest req;
+    req.media_bytes = *o.media_size;
+    if (boot->efi_image) req.first_volume_extra_bytes += boot->efi_image->bytes;
+    if (o.hybrid || o.isohybrid_mbr || o.grub2_mbr) req.first_volume_extra_bytes += 2 << 20;
+    if (boot->bios) req.first_volume_files.push_back(boot->bios);
+    if (boot->efi) req.first_volume_files.push_back(boot->efi);
+    auto s = SplitIntoVolumes(**root, req);
+    if (!s.ok()) return s.status();
+    split = std::move(*s);
+  } else {
+    split.roots.emplace_back();
+  }
+
+  if (split.roots.size() == 1) {
+    VolumeParams p = BaseParams(o, plan.date);
+    AddBoot(o, *boot, p);
+    auto layout = PlanVolume(**root, p);
+    if (!layout.ok()) return layout.status();
+    PlannedIsoVolume v{std::move(*layout), 1};
+    CountFiles(**root, v);
+    plan.volumes.push_back(std::move(v));
+    return plan;
+  }
+
+  // Multi-volume: boot files were forced onto volume 1; point the boot setup at their copies.
+  const uint16_t count = static_cast<uint16_t>(split.roots.size());
+  SourceNode& first = *split.roots[0];
+  std::vector<std::byte> manifest(split.manifest.size());
+  std::memcpy(manifest.data(), split.manifest.data(), manifest.size());
+  if (auto m = AddMemoryFile(first, kManifestName, std::move(manifest), plan.date); !m.ok()) {
+    return m.status();
+  }
+  if (boot->bios) boot->bios = FindNode(first, boot->bios->RelativePath());
+  if (boot->efi) boot->efi = FindNode(first, boot->efi->RelativePath());
+  for (uint16_t i = 0; i < count; ++i) {
+    VolumeParams p = BaseParams(o, plan.date);
+    p.sequence = static_cast<uint16_t>(i + 1);
+    p.set_size = count;
+    if (i == 0) AddBoot(o, *boot, p);
+    auto layout = PlanVolume(*split.roots[i], p);
+    if (!layout.ok()) return layout.status();
+    if (layout->total_size() > *o.media_size) {
+      return absl::InternalError(absl::StrCat("volume ", i + 1, " came out at ",
+                                              layout->total_size(), " bytes, over --media-size ",
+                                              *o.media_size));
+    }
+    PlannedIsoVolume v{std::move(*layout), p.sequence};
+    CountFiles(*split.roots[i], v);
+    plan.volumes.push_back(std::move(v));
+  }
+  return plan;
+}
+
+}  // namespace mediaforge::iso9660

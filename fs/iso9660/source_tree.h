@@ -1,0 +1,58 @@
+// The tree being written: what the source directory holds (files, directories, symlinks), plus
+// in-memory files the writer adds (a patched boot image, the multi-volume manifest). Scanning is
+// the only place the writer touches the source file system before streaming.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace mediaforge::iso9660 {
+
+struct SourceNode {
+  enum class Kind : uint8_t { kFile, kDirectory, kSymlink };
+
+  std::string name;  // POSIX name, as found (the root's is empty)
+  Kind kind = Kind::kFile;
+  uint32_t mode = 0;        // st_mode: type and permission bits
+  int64_t mtime = 0;        // seconds since the epoch
+  uint64_t size = 0;        // files: bytes
+  std::string source_path;  // files: where the bytes come from
+  // Files: content held in memory instead of source_path (patched boot images, manifests).
+  std::shared_ptr<const std::vector<std::byte>> content;
+  std::string symlink_target;
+  SourceNode* parent = nullptr;
+  std::vector<std::unique_ptr<SourceNode>> children;  // directories: sorted by name
+
+  // Placement, filled by the writer: first block of a file's data (files are contiguous).
+  uint32_t data_lba = 0;
+
+  bool is_directory() const { return kind == Kind::kDirectory; }
+  bool is_file() const { return kind == Kind::kFile; }
+  // Path relative to the root, '/'-separated ("" for the root).
+  std::string RelativePath() const;
+};
+
+// Walks `root` (lstat; symlinks are kept as symlinks). Other file types (devices, fifos,
+// sockets) and unreadable directories are errors naming the path.
+absl::StatusOr<std::unique_ptr<SourceNode>> ScanSourceTree(const std::string& root);
+
+// Finds `relative_path` ("boot/isolinux.bin", leading/trailing slashes ignored) below `root`.
+SourceNode* FindNode(SourceNode& root, const std::string& relative_path);
+
+// Adds an in-memory file to `directory` (replacing nothing: the name must be free).
+absl::StatusOr<SourceNode*> AddMemoryFile(SourceNode& directory, const std::string& name,
+                                          std::vector<std::byte> content, int64_t mtime);
+
+// Visits every node depth-first, children in name order (pre-order).
+template <typename Fn>
+void ForEachNode(SourceNode& node, Fn&& fn) {
+  fn(node);
+  for (auto& child : node.children) ForEachNode(*child, fn);
+}
+
+}  // namespace mediaforge::iso9660

@@ -1,0 +1,227 @@
+#include "fs/iso9660/volume_plan.h"
+
+#include <fstream>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "fs/iso9660/el_torito.h"
+#include "fs/iso9660/hierarchy.h"
+#include "fs/iso9660/on_disk.h"
+#include "fs/iso9660/path_table.h"
+#include "fs/iso9660/volume_descriptors.h"
+
+namespace mediaforge::iso9660 {
+namespace {
+
+constexpr uint64_t kMaxBlocks = 0xFFFFFFFFull;
+
+uint64_t BlocksFor(uint64_t bytes) { return (bytes + kBlockSize - 1) / kBlockSize; }
+
+// Block numbers of everything but file data, chosen before directories are serialized.
+struct Allocation {
+  uint32_t pvd = kFirstDescriptorBlock;
+  uint32_t boot_record = 0;
+  uint32_t joliet_svd = 0;
+  uint32_t terminator = 0;
+  uint32_t l_table = 0, m_table = 0, joliet_l_table = 0, joliet_m_table = 0;
+  uint32_t catalog = 0;
+  uint32_t efi_image = 0;
+  uint64_t data_end_block = 0;
+};
+
+absl::StatusOr<std::vector<std::byte>> ReadWholeFile(const SourceNode& node) {
+  if (node.content) return *node.content;
+  if (node.size > kMaxPatchedBootImage) {
+    return absl::InvalidArgumentError(absl::StrCat(node.source_path, ": ", node.size,
+                                                   " bytes is too large for a patched boot image"));
+  }
+  std::ifstream in(node.source_path, std::ios::binary);
+  std::vector<std::byte> data(node.size);
+  if (!in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(node.size))) {
+    return absl::DataLossError(
+        absl::StrCat(node.source_path, ": cannot read ", node.size, " bytes (did it change?)"));
+  }
+  return data;
+}
+
+// Patches the BIOS boot image in memory: GRUB2 boot info (with the GRUB2 MBR), then the boot
+// information table, which must come last because it checksums the image.
+absl::Status PatchBiosImage(SourceNode& node, const VolumeParams& p) {
+  bool grub2 = p.hybrid && p.template_kind == MbrTemplateKind::kGrub2;
+  if (!grub2 && !p.boot_info_table) return absl::OkStatus();
+  auto data = ReadWholeFile(node);
+  if (!data.ok()) return data.status();
+  std::string name = node.RelativePath();
+  if (grub2) {
+    if (auto s = PatchGrub2BootInfo(*data, node.data_lba, name); !s.ok()) return s;
+  }
+  if (p.boot_info_table) {
+    if (auto s = PatchBootInfoTable(*data, kFirstDescriptorBlock, node.data_lba, name); !s.ok()) {
+      return s;
+    }
+  }
+  node.content = std::make_shared<const std::vector<std::byte>>(std::move(*data));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<engine::Layout> PlanVolume(SourceNode& root, const VolumeParams& p) {
+  auto primary = Hierarchy::Plan(root, Flavor::kIso9660, p.rock_ridge, p.timestamp_limit);
+  if (!primary.ok()) return primary.status();
+  std::unique_ptr<Hierarchy> joliet;
+  if (p.joliet) {
+    auto j = Hierarchy::Plan(root, Flavor::kJoliet, false, p.timestamp_limit);
+    if (!j.ok()) return j.status();
+    joliet = std::move(*j);
+  }
+  (*primary)->set_volume_sequence(p.sequence);
+  if (joliet) joliet->set_volume_sequence(p.sequence);
+  const bool boot = p.bios_boot || p.efi_boot || p.efi_image;
+
+  // ECMA-119 6.2 / 8: system area, descriptor set, then everything else in block order.
+  Allocation a;
+  uint64_t lba = kFirstDescriptorBlock + 1;
+  if (boot) a.boot_record = static_cast<uint32_t>(lba++);
+  if (joliet) a.joliet_svd = static_cast<uint32_t>(lba++);
+  a.terminator = static_cast<uint32_t>(lba++);
+  uint32_t table_blocks = PathTableBlocks(**primary);
+  a.l_table = static_cast<uint32_t>(lba);
+  a.m_table = static_cast<uint32_t>(lba + table_blocks);
+  lba += 2 * table_blocks;
+  if (joliet) {
+    uint32_t j_blocks = PathTableBlocks(*joliet);
+    a.joliet_l_table = static_cast<uint32_t>(lba);
+    a.joliet_m_table = static_cast<uint32_t>(lba + j_blocks);
+    lba += 2 * j_blocks;
+  }
+  if (boot) a.catalog = static_cast<uint32_t>(lba++);
+  (*primary)->AssignLbas(static_cast<uint32_t>(lba));
+  lba += (*primary)->blocks();
+  if (joliet) {
+    joliet->AssignLbas(static_cast<uint32_t>(lba));
+    lba += joliet->blocks();
+  }
+  if (p.efi_image) {
+    a.efi_image = static_cast<uint32_t>(lba);
+    lba += BlocksFor(p.efi_image->bytes);
+  }
+  uint64_t file_count = 0;
+  ForEachNode(root, [&](SourceNode& n) {
+    if (!n.is_file()) return;
+    ++file_count;
+    n.data_lba = n.size == 0 || lba > kMaxBlocks ? 0 : static_cast<uint32_t>(lba);
+    lba += BlocksFor(n.size);
+  });
+  if (lba > kMaxBlocks) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "the image would need ", lba, " blocks of 2048 bytes; ISO9660 allows ", kMaxBlocks));
+  }
+  a.data_end_block = lba;
+
+  const bool with_gpt = p.hybrid && (p.efi_boot || p.efi_image);
+  uint64_t total = a.data_end_block * kBlockSize;
+  if (p.hybrid) total = HybridImageSize(total, with_gpt);
+
+  if (p.bios_boot) {
+    if (auto s = PatchBiosImage(*p.bios_boot, p); !s.ok()) return s;
+  }
+
+  engine::Layout layout(total);
+  // Volume descriptors.
+  VolumeDescriptorInfo info;
+  info.volume_label = p.label;
+  info.volume_space_blocks = static_cast<uint32_t>(total / kBlockSize);
+  info.volume_set_size = p.set_size;
+  info.volume_sequence_number = p.sequence;
+  info.date = p.date;
+  info.path_table_size = PathTableSize(**primary);
+  info.l_path_table_lba = a.l_table;
+  info.m_path_table_lba = a.m_table;
+  info.root_record = (*primary)->RootRecordForDescriptor();
+  layout.AddBytes(uint64_t{a.pvd} * kBlockSize, BuildPrimaryVolumeDescriptor(info));
+  if (boot) {
+    layout.AddBytes(uint64_t{a.boot_record} * kBlockSize,
+                    BuildBootRecordVolumeDescriptor(a.catalog));
+  }
+  if (joliet) {
+    VolumeDescriptorInfo j = info;
+    j.path_table_size = PathTableSize(*joliet);
+    j.l_path_table_lba = a.joliet_l_table;
+    j.m_path_table_lba = a.joliet_m_table;
+    j.root_record = joliet->RootRecordForDescriptor();
+    layout.AddBytes(uint64_t{a.joliet_svd} * kBlockSize, BuildJolietVolumeDescriptor(j));
+  }
+  layout.AddBytes(uint64_t{a.terminator} * kBlockSize, BuildVolumeDescriptorSetTerminator());
+
+  // Path tables and directories.
+  PathTables tables = BuildPathTables(**primary);
+  layout.AddBytes(uint64_t{a.l_table} * kBlockSize, std::move(tables.l_table));
+  layout.AddBytes(uint64_t{a.m_table} * kBlockSize, std::move(tables.m_table));
+  layout.AddBytes(uint64_t{(*primary)->first_lba()} * kBlockSize, (*primary)->Serialize());
+  if (joliet) {
+    PathTables jt = BuildPathTables(*joliet);
+    layout.AddBytes(uint64_t{a.joliet_l_table} * kBlockSize, std::move(jt.l_table));
+    layout.AddBytes(uint64_t{a.joliet_m_table} * kBlockSize, std::move(jt.m_table));
+    layout.AddBytes(uint64_t{joliet->first_lba()} * kBlockSize, joliet->Serialize());
+  }
+
+  // El Torito catalog (El Torito 1.0 2.0-2.4).
+  uint32_t efi_lba = 0;
+  uint64_t efi_bytes = 0;
+  if (boot) {
+    std::vector<BootImageSpec> images;
+    if (p.bios_boot) {
+      images.push_back({kPlatformX86, p.bios_boot->data_lba, p.boot_load_size});
+    }
+    if (p.efi_boot) {
+      efi_lba = p.efi_boot->data_lba;
+      efi_bytes = p.efi_boot->size;
+    } else if (p.efi_image) {
+      efi_lba = a.efi_image;
+      efi_bytes = p.efi_image->bytes;
+    }
+    if (p.efi_boot || p.efi_image) {
+      images.push_back({kPlatformEfi, efi_lba, EfiSectorCount(efi_bytes)});
+    }
+    layout.AddBytes(uint64_t{a.catalog} * kBlockSize, BuildBootCatalog(images));
+  }
+  if (p.efi_image) {
+    auto fat = p.efi_image->plan(uint64_t{a.efi_image} * kBlockSize);
+    if (!fat.ok()) return fat.status();
+    for (const engine::Extent& e : fat->extents()) layout.Add(e);
+  }
+
+  // File data, depth-first (files of a directory stay together).
+  ForEachNode(root, [&](SourceNode& n) {
+    if (!n.is_file() || n.size == 0) return;
+    uint64_t offset = uint64_t{n.data_lba} * kBlockSize;
+    if (n.content) {
+      layout.AddBytes(offset, n.content, 0, n.size);
+    } else {
+      layout.AddFileRange(offset, n.source_path, 0, n.size);
+    }
+  });
+
+  if (p.hybrid) {
+    HybridSpec spec;
+    spec.image_bytes = total;
+    spec.template_kind = p.template_kind;
+    spec.mbr_template = p.mbr_template;
+    spec.bios_boot_lba = p.bios_boot ? p.bios_boot->data_lba : 0;
+    if (with_gpt) {
+      spec.efi_lba = efi_lba;
+      spec.efi_bytes = efi_bytes;
+    }
+    spec.guid_seed = absl::StrCat(p.label, "|", p.date, "|", total, "|", p.sequence);
+    auto tables_or = BuildHybridTables(spec);
+    if (!tables_or.ok()) return tables_or.status();
+    layout.AddBytes(0, std::move(tables_or->head));
+    if (!tables_or->tail.empty())
+      layout.AddBytes(tables_or->tail_offset, std::move(tables_or->tail));
+  }
+  if (auto s = layout.Finalize(); !s.ok()) return s;
+  return layout;
+}
+
+}  // namespace mediaforge::iso9660
