@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Side by side on one loop device (losetup --direct-io=on), in one run:
+#   dd bs=4M oflag=direct conv=fsync  |  fio sequential write 1M QD8 direct  |  mediaforge write
+# plus the cost of --sha256 against `openssl speed -evp sha256`, verify --image against just
+# reading the image and the device, 4 targets at once against one, and peak RSS writing a
+# 16 GiB sparse image. Each timing is the median of RUNS runs; the image is kept in the page
+# cache for every tool alike. Prints a table and the ratios (the machine is noisy: read ratios).
+#
+# Usage: bench/compare-write.sh [SIZE_MIB=2048] [RUNS=5]     (root; needs dd, fio, losetup)
+set -euo pipefail
+SIZE_MIB=${1:-2048}
+RUNS=${2:-5}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+MF=${MEDIAFORGE:-$ROOT/build/tools/mediaforge}
+WORK=$(mktemp -d /var/tmp/mf-compare-write.XXXXXX)
+LOOPS=()
+cleanup() {
+  for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+[ -x "$MF" ] || { echo "build mediaforge first ($MF)"; exit 2; }
+for t in dd fio losetup lsblk openssl /usr/bin/time; do
+  command -v "$t" >/dev/null || { echo "missing $t"; exit 2; }
+done
+
+echo "# image: ${SIZE_MIB} MiB random; runs: $RUNS (median); $(nproc) cores; $(uname -r)"
+head -c $((SIZE_MIB << 20)) /dev/urandom > "$WORK/img"
+cat "$WORK/img" > /dev/null
+for i in 0 1 2 3; do
+  truncate -s $(((SIZE_MIB + 64) << 20)) "$WORK/disk$i"
+  LOOPS+=("$(losetup -f --show --direct-io=on "$WORK/disk$i")")
+done
+DEV=${LOOPS[0]}
+BYTES=$((SIZE_MIB << 20))
+
+# median_seconds CMD...: runs CMD RUNS times, prints the median wall time in seconds.
+median_seconds() {
+  local times=()
+  for _ in $(seq "$RUNS"); do
+    local s e
+    s=$(date +%s%N)
+    "$@" >/dev/null 2>&1 || { echo "FAILED: $*" >&2; return 1; }
+    e=$(date +%s%N)
+    times+=("$(( (e - s) / 1000 ))")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.3f\n", a[int((NR+1)/2)]/1e6}'
+}
+mbs() { awk -v b="$BYTES" -v s="$1" 'BEGIN {printf "%.0f", b / s / 1e6}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
+t_dd=$(median_seconds dd if="$WORK/img" of="$DEV" bs=4M oflag=direct conv=fsync)
+t_fio=$(median_seconds fio --name=w --filename="$DEV" --rw=write --bs=1M --iodepth=8 \
+  --ioengine=libaio --direct=1 --size="${SIZE_MIB}M" --end_fsync=1)
+t_mf=$(median_seconds "$MF" write "$WORK/img" "$DEV" --yes --force --no-progress)
+t_mf_sha=$(median_seconds "$MF" write "$WORK/img" "$DEV" --yes --force --no-progress --sha256)
+sha_rate=$(openssl speed -evp sha256 -seconds 2 -bytes 16384 2>/dev/null | awk '/^sha256/ {print $2}' | tr -d k)
+t_sha_floor=$(awk -v b="$BYTES" -v r="$sha_rate" 'BEGIN {printf "%.3f", b / (r * 1000)}')
+t_verify=$(median_seconds "$MF" verify "$DEV" --image "$WORK/img" --no-progress)
+t_read_img=$(median_seconds cat "$WORK/img")
+t_read_dev=$(median_seconds dd if="$DEV" of=/dev/null bs=4M iflag=direct count=$((SIZE_MIB / 4)))
+t_mf4=$(median_seconds "$MF" write "$WORK/img" "${LOOPS[@]}" --yes --force --no-progress)
+t_write_verify=$(median_seconds "$MF" write "$WORK/img" "$DEV" --yes --force --no-progress --verify)
+
+# Four targets sharing one backing disk measure that disk, not the fan-out: compare with four
+# dd's in parallel (the disk's own limit). Then four independent 200 MB/s devices (a blkio
+# throttle per loop device, like four USB sticks), where the fan-out itself is what is measured.
+dd4() {
+  for l in "${LOOPS[@]}"; do dd if="$WORK/img" of="$l" bs=4M oflag=direct conv=fsync 2>/dev/null & done
+  wait
+}
+t_dd4=$(median_seconds dd4)
+CG=/sys/fs/cgroup/blkio/mf-compare-write-$$
+t_thr1=n/a; t_thr4=n/a
+if mkdir "$CG" 2>/dev/null; then
+  for l in "${LOOPS[@]}"; do
+    echo "$(lsblk -dno MAJ:MIN "$l" | tr -d ' ') 200000000" > "$CG/blkio.throttle.write_bps_device"
+  done
+  head -c $((512 << 20)) "$WORK/img" > "$WORK/img512"
+  in_cg() { bash -c 'echo $$ > "$0/cgroup.procs"; shift; exec "$@"' "$CG" _ "$@"; }
+  t_thr1=$(median_seconds in_cg "$MF" write "$WORK/img512" "$DEV" --yes --force --no-progress)
+  t_thr4=$(median_seconds in_cg "$MF" write "$WORK/img512" "${LOOPS[@]}" --yes --force --no-progress)
+  rmdir "$CG" 2>/dev/null || true
+fi
+
+# Peak RSS writing a 16 GiB sparse image to an image file (zero pages stay holes).
+truncate -s 16G "$WORK/sparse16g"
+rss_kb=$(/usr/bin/time -f '%M' "$MF" write "$WORK/sparse16g" "$WORK/out16g" --no-progress 2>&1 >/dev/null | tail -1)
+rm -f "$WORK/out16g"
+
+printf '\n%-44s %9s %9s\n' "what" "seconds" "MB/s"
+printf '%-44s %9s %9s\n' "dd bs=4M oflag=direct conv=fsync" "$t_dd" "$(mbs "$t_dd")"
+printf '%-44s %9s %9s\n' "fio write 1M QD8 direct (libaio)" "$t_fio" "$(mbs "$t_fio")"
+printf '%-44s %9s %9s\n' "mediaforge write" "$t_mf" "$(mbs "$t_mf")"
+printf '%-44s %9s %9s\n' "mediaforge write --sha256" "$t_mf_sha" "$(mbs "$t_mf_sha")"
+printf '%-44s %9s %9s\n' "SHA-256 floor (openssl speed -evp sha256)" "$t_sha_floor" "$(mbs "$t_sha_floor")"
+printf '%-44s %9s %9s\n' "mediaforge verify --image" "$t_verify" "$(mbs "$t_verify")"
+printf '%-44s %9s %9s\n' "read image (cat)" "$t_read_img" "$(mbs "$t_read_img")"
+printf '%-44s %9s %9s\n' "read device (dd iflag=direct)" "$t_read_dev" "$(mbs "$t_read_dev")"
+printf '%-44s %9s %9s\n' "mediaforge write --verify" "$t_write_verify" "$(mbs "$t_write_verify")"
+printf '%-44s %9s %9s\n' "mediaforge write, 4 targets at once" "$t_mf4" "$(mbs "$t_mf4")"
+printf '%-44s %9s\n' "4 x dd in parallel (same 4 targets)" "$t_dd4"
+printf '%-44s %9s\n' "throttled 200 MB/s: 1 target, 512 MiB" "$t_thr1"
+printf '%-44s %9s\n' "throttled 200 MB/s: 4 targets, 512 MiB" "$t_thr4"
+echo
+echo "ratios (goal in brackets):"
+echo "  write throughput vs dd:                $(ratio "$t_dd" "$t_mf")x   [>= 1.3]"
+echo "  write throughput vs fio:               $(ratio "$t_fio" "$t_mf")x   [>= 0.9]"
+echo "  --sha256 time vs SHA-256 floor:        $(ratio "$t_mf_sha" "$t_sha_floor")x   [<= 1.0]"
+echo "  verify time vs read image + device:    $(ratio "$t_verify" "$(awk -v a="$t_read_img" -v b="$t_read_dev" 'BEGIN {print a + b}')")x   [<= 1.2]"
+if [ "$t_thr1" != n/a ]; then
+  echo "  4 independent targets vs 1 (throttled): $(ratio "$t_thr4" "$t_thr1")x   [<= 1.25]"
+fi
+echo "  4 targets on one shared disk vs 4 dd's: $(ratio "$t_mf4" "$t_dd4")x   (shared disk: $(ratio "$t_mf4" "$t_mf")x of 1 target)"
+echo "  peak RSS writing 16 GiB sparse image:  $((rss_kb / 1024)) MiB   [<= 64]"
