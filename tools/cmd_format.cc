@@ -1,14 +1,275 @@
+// mediaforge format TARGET [--from DIR] [--label L] [--cluster-size SIZE] [--size SIZE]
+//     [--fat 12|16|32] [--sector-size N] [--date EPOCH] [--yes] [--force] [--json]
+// Plans the FAT volume (every pre-flight check) before touching TARGET. Image files are built
+// as a fresh sparse file beside TARGET and renamed over it only when complete; block devices get
+// the wrong-disk guard and explicit zeros over the FAT regions.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "device/errors.h"
+#include "device/target.h"
+#include "engine/stream_copy.h"
+#include "fs/fat32/fat32.h"
 #include "tools/commands.h"
+#include "tools/target_guard.h"
 
 namespace mediaforge::cli {
+namespace {
+
+struct FormatArgs {
+  std::string target;
+  std::string from;
+  std::string label;
+  std::string cluster_size;
+  std::string size;
+  std::string sector_size;
+  int fat = 0;
+  std::string date;
+  GuardFlags guard;
+  CommonFlags common;
+};
+
+// Start of a partition node on its disk, in bytes (0 for whole disks): sysfs "start" is in
+// 512-byte units whatever the sector size.
+uint64_t PartitionStart(const struct stat& st) {
+  std::ifstream in(
+      absl::StrFormat("/sys/dev/block/%d:%d/start", major(st.st_rdev), minor(st.st_rdev)));
+  uint64_t start = 0;
+  if (in >> start) return start * 512;
+  return 0;
+}
+
+absl::StatusOr<std::optional<int64_t>> ParseDate(const std::string& flag) {
+  std::string text = flag;
+  const char* env = std::getenv("SOURCE_DATE_EPOCH");
+  if (text.empty() && env != nullptr && *env != '\0') text = env;
+  if (text.empty()) return std::optional<int64_t>();
+  int64_t v = 0;
+  if (!absl::SimpleAtoi(text, &v) || v < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad date '", text, "' (seconds since 1970, as SOURCE_DATE_EPOCH)"));
+  }
+  return std::optional<int64_t>(v);
+}
+
+std::string VolumeIdText(uint32_t id) {
+  return absl::StrFormat("%04X-%04X", id >> 16, id & 0xFFFF);
+}
+
+// Writes the planned volume to a fresh temporary file beside `path` and renames it over `path`.
+absl::StatusOr<engine::CopyReport> WriteImageFile(RunContext& ctx, const std::string& path,
+                                                  const engine::Layout& layout,
+                                                  engine::CopyOptions opts) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  const std::string tmp = absl::StrCat(dir, "/.", base, ".mediaforge-", getpid());
+  struct stat old;
+  const bool existed = ::stat(path.c_str(), &old) == 0;
+  auto target = device::OpenTarget(tmp, {.write = true, .create = true, .truncate = true});
+  if (!target.ok()) return target.status();
+  device::Target* targets[] = {target->get()};
+  opts.resize_files = true;
+  auto report = engine::StreamLayout(layout, targets, opts);
+  absl::Status status = report.ok() ? report->targets[0].status : report.status();
+  if (status.ok() && report->cancelled) {
+    status = absl::CancelledError(absl::StrCat(path, ": interrupted; the target is unchanged"));
+  }
+  target->reset();
+  if (status.ok() && existed) ::chmod(tmp.c_str(), old.st_mode & 07777);
+  if (status.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    status = device::ErrnoError(errno, "rename into place", path, std::nullopt);
+  }
+  if (!status.ok()) {
+    ::unlink(tmp.c_str());
+    return status;
+  }
+  if (int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return report;
+}
+
+int RunFormat(RunContext& ctx, const FormatArgs& args) {
+  fat32::FormatOptions options;
+  options.label = args.label;
+  auto date = ParseDate(args.date);
+  if (!date.ok()) return ReportError(date.status());
+  options.date = *date;
+  if (args.fat != 0) {
+    if (args.fat != 12 && args.fat != 16 && args.fat != 32) {
+      return ReportError(absl::InvalidArgumentError("--fat takes 12, 16 or 32"));
+    }
+    options.type = static_cast<fat32::FatType>(args.fat);
+  }
+  if (!args.cluster_size.empty()) {
+    auto c = ParseSize(args.cluster_size);
+    if (!c.ok()) return ReportError(c.status());
+    if (*c > UINT32_MAX) return ReportError(absl::InvalidArgumentError("cluster size too large"));
+    options.cluster_bytes = static_cast<uint32_t>(*c);
+  }
+  std::optional<uint64_t> size;
+  if (!args.size.empty()) {
+    auto s = ParseSize(args.size);
+    if (!s.ok()) return ReportError(s.status());
+    size = *s;
+  }
+  std::optional<std::string> from;
+  if (!args.from.empty()) from = args.from;
+
+  struct stat st;
+  const bool exists = ::stat(args.target.c_str(), &st) == 0;
+  if (exists && !S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {
+    return ReportError(absl::InvalidArgumentError(
+        absl::StrCat(args.target, ": not a block device or regular file")));
+  }
+  const bool block = exists && S_ISBLK(st.st_mode);
+  std::unique_ptr<device::Target> device_target;
+  if (block) {
+    // O_EXCL: fails while the device (or a partition of it) is mounted.
+    auto t = device::OpenTarget(args.target, {.write = true, .exclusive = true});
+    if (!t.ok()) return ReportError(t.status());
+    device_target = std::move(*t);
+    if (size && *size > device_target->size()) {
+      return ReportError(absl::OutOfRangeError(absl::StrCat(args.target, ": --size ", *size,
+                                                            " is larger than the device (",
+                                                            device_target->size(), " bytes)")));
+    }
+    options.volume_bytes = size.value_or(device_target->size());
+    options.bytes_per_sector = device_target->logical_sector_size();
+    options.device_offset = PartitionStart(st);
+    options.target_offset = 0;
+    options.zero_fill = true;
+  } else {
+    options.bytes_per_sector = 512;
+  }
+  if (!args.sector_size.empty()) {
+    auto s = ParseSize(args.sector_size);
+    if (!s.ok()) return ReportError(s.status());
+    if (block && *s != options.bytes_per_sector) {
+      return ReportError(absl::InvalidArgumentError(absl::StrCat(
+          args.target, ": the device's logical sectors are ", options.bytes_per_sector, " bytes")));
+    }
+    options.bytes_per_sector = static_cast<uint32_t>(*s);
+  }
+  if (!block) {
+    if (size) {
+      options.volume_bytes = *size;
+    } else if (exists) {
+      options.volume_bytes = static_cast<uint64_t>(st.st_size);
+    } else if (from) {
+      auto fit = fat32::SizeForTree(options, *from);
+      if (!fit.ok()) return ReportError(fit.status());
+      options.volume_bytes = *fit;
+    } else {
+      return ReportError(absl::InvalidArgumentError(
+          absl::StrCat(args.target, " does not exist: give --size to create it")));
+    }
+  }
+
+  // Pre-flight: the whole plan, before anything is created, resized or written.
+  auto planned = fat32::PlanFatVolume(options, from);
+  if (!planned.ok()) {
+    Say(absl::StrCat("mediaforge: ", planned.status().message()));
+    EmitJson(args.common, {{"target", args.target},
+                           {"ok", false},
+                           {"error", std::string(planned.status().message())}});
+    return absl::IsInvalidArgument(planned.status()) || absl::IsOutOfRange(planned.status())
+               ? kExitProblem
+               : kExitError;
+  }
+  const fat32::Geometry& g = planned->geometry;
+  if (block) {
+    // TODO(guard): GuardTargets is the lead's wrong-disk guard (mounted, backs /, removable,
+    // size); it also asks on a TTY or requires --yes.
+    device_target.reset();  // the guard probes the device itself
+    int rc = GuardTargets(ctx, {args.target}, options.volume_bytes, args.guard,
+                          absl::StrCat("format ", fat32::FatTypeName(g.type)));
+    if (rc != kExitOk) return rc;
+    auto t = device::OpenTarget(args.target, {.write = true, .exclusive = true});
+    if (!t.ok()) return ReportError(t.status());
+    device_target = std::move(*t);
+  }
+
+  ProgressLine progress(ctx, args.common, "format");
+  engine::CopyOptions copy;
+  copy.cancel = &ctx.cancel;
+  copy.progress = [&](uint64_t d, uint64_t t) { progress.Update(d, t); };
+  const auto t0 = std::chrono::steady_clock::now();
+  absl::StatusOr<engine::CopyReport> report;
+  if (block) {
+    device::Target* targets[] = {device_target.get()};
+    copy.resize_files = false;
+    report = engine::StreamLayout(planned->layout, targets, copy);
+    if (report.ok() && !report->targets[0].status.ok()) report = report->targets[0].status;
+  } else {
+    report = WriteImageFile(ctx, args.target, planned->layout, copy);
+  }
+  progress.Finish();
+  if (!report.ok()) return ReportError(report.status());
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto& s = planned->stats;
+  Say(absl::StrFormat(
+      "%s: %s, %d bytes, %d-byte clusters, %d clusters (%d free), volume id %s%s; %d files, "
+      "%d directories, %d bytes copied in %.2f s",
+      args.target, fat32::FatTypeName(g.type), g.volume_bytes(), g.cluster_bytes(), g.cluster_count,
+      s.free_clusters, VolumeIdText(planned->volume_id),
+      planned->label.empty() ? "" : absl::StrCat(", label ", planned->label), s.files,
+      s.directories, s.file_bytes, seconds));
+  EmitJson(args.common, {{"target", args.target},
+                         {"ok", true},
+                         {"type", fat32::FatTypeName(g.type)},
+                         {"volume_bytes", g.volume_bytes()},
+                         {"bytes_per_sector", g.bytes_per_sector},
+                         {"cluster_bytes", g.cluster_bytes()},
+                         {"clusters", g.cluster_count},
+                         {"free_clusters", s.free_clusters},
+                         {"volume_id", VolumeIdText(planned->volume_id)},
+                         {"label", planned->label},
+                         {"files", s.files},
+                         {"directories", s.directories},
+                         {"file_bytes", s.file_bytes},
+                         {"bytes_written", report->bytes},
+                         {"seconds", seconds}});
+  return kExitOk;
+}
+
+}  // namespace
 
 void AddFormatCommand(CLI::App& app, RunContext& ctx) {
-  auto* cmd = app.add_subcommand("format", "(not yet implemented)");
-  cmd->allow_extras();
-  cmd->callback([&ctx] {
-    Say("mediaforge format: not implemented yet");
-    ctx.exit_code = kExitError;
-  });
+  auto args = std::make_shared<FormatArgs>();
+  auto* cmd = app.add_subcommand(
+      "format", "Format a device, partition or image file as FAT and copy a directory in");
+  cmd->add_option("TARGET", args->target, "Block device, partition or image file")->required();
+  cmd->add_option("--from", args->from, "Directory to copy into the new volume");
+  cmd->add_option("--label", args->label, "Volume label (up to 11 characters)");
+  cmd->add_option("--cluster-size", args->cluster_size,
+                  "Cluster size (512 .. 64K; default from the volume size)");
+  cmd->add_option("--size", args->size,
+                  "Volume size; creates or resizes an image file (default: the target's size, "
+                  "or just enough for --from)");
+  cmd->add_option("--fat", args->fat,
+                  "FAT type: 12, 16 or 32 (default: by size, FAT32 when "
+                  "it fits)");
+  cmd->add_option("--sector-size", args->sector_size,
+                  "Logical sector size for image files (512 or 4096; devices use their own)");
+  cmd->add_option("--date", args->date,
+                  "Seconds since 1970: reproducible output (default: SOURCE_DATE_EPOCH)");
+  AddGuardFlags(*cmd, args->guard);
+  AddCommonFlags(*cmd, args->common);
+  cmd->callback([&ctx, args] { ctx.exit_code = RunFormat(ctx, *args); });
 }
 
 }  // namespace mediaforge::cli

@@ -1,0 +1,147 @@
+#include "fs/fat32/tree_planner.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "fs/fat32/long_names.h"
+
+namespace mediaforge::fat32 {
+namespace {
+
+struct Scanner {
+  std::vector<PreflightProblem> problems;
+  std::vector<std::pair<dev_t, ino_t>> ancestors;  // directories on the current path
+  SourceTree* tree = nullptr;
+
+  void Problem(const std::string& path, std::string what) {
+    problems.push_back({path, std::move(what)});
+  }
+
+  void ScanDir(SourceNode& node, const struct stat& st) {
+    ancestors.emplace_back(st.st_dev, st.st_ino);
+    DIR* d = ::opendir(node.path.c_str());
+    if (d == nullptr) {
+      Problem(node.path, absl::StrCat("cannot open directory: ", std::strerror(errno)));
+      ancestors.pop_back();
+      return;
+    }
+    std::vector<std::string> names;
+    while (struct dirent* e = ::readdir(d)) {
+      if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+      names.emplace_back(e->d_name);
+    }
+    ::closedir(d);
+    std::sort(names.begin(), names.end());
+    // Case-insensitive collisions within this directory.
+    std::map<std::u16string, std::string> folded;
+    for (const std::string& name : names) {
+      std::string path = node.path + "/" + name;
+      if (auto why = LongNameProblem(name)) {
+        Problem(path, *why);
+        continue;
+      }
+      auto [it, inserted] = folded.emplace(Upcase(*Utf8ToUtf16(name)), name);
+      if (!inserted) {
+        Problem(path, absl::StrCat("name collides with '", it->second,
+                                   "' when case is ignored (FAT names are case-insensitive)"));
+        continue;
+      }
+      AddChild(node, name, std::move(path));
+    }
+    ancestors.pop_back();
+  }
+
+  void AddChild(SourceNode& parent, const std::string& name, std::string path) {
+    struct stat lst, st;
+    if (::lstat(path.c_str(), &lst) != 0) {
+      Problem(path, absl::StrCat("cannot stat: ", std::strerror(errno)));
+      return;
+    }
+    if (::stat(path.c_str(), &st) != 0) {
+      Problem(path, S_ISLNK(lst.st_mode) ? absl::StrCat("symbolic link whose target is missing (",
+                                                        std::strerror(errno), ")")
+                                         : absl::StrCat("cannot stat: ", std::strerror(errno)));
+      return;
+    }
+    SourceNode child;
+    child.name = name;
+    child.path = std::move(path);
+    child.mtime_sec = st.st_mtim.tv_sec;
+    child.mtime_nsec = st.st_mtim.tv_nsec;
+    if (S_ISDIR(st.st_mode)) {
+      for (const auto& [dev, ino] : ancestors) {
+        if (dev == st.st_dev && ino == st.st_ino) {
+          Problem(child.path, "symbolic link loop: this directory contains itself");
+          return;
+        }
+      }
+      child.is_dir = true;
+      ScanDir(child, st);
+      ++tree->directories;
+    } else if (S_ISREG(st.st_mode)) {
+      child.size = static_cast<uint64_t>(st.st_size);
+      if (child.size > kMaxFatFileSize) {
+        Problem(child.path, absl::StrCat("file of ", child.size,
+                                         " bytes is too large for FAT (files hold at most ",
+                                         kMaxFatFileSize, " bytes, 4 GiB - 1)"));
+        return;
+      }
+      if (::access(child.path.c_str(), R_OK) != 0) {
+        Problem(child.path, absl::StrCat("cannot read: ", std::strerror(errno)));
+        return;
+      }
+      ++tree->files;
+      tree->file_bytes += child.size;
+    } else {
+      Problem(child.path, "not a regular file or directory (device, FIFO or socket)");
+      return;
+    }
+    parent.children.push_back(std::move(child));
+  }
+};
+
+}  // namespace
+
+std::string DescribeProblems(const std::string& header, const std::vector<PreflightProblem>& p) {
+  std::string out = header;
+  for (const auto& problem : p) absl::StrAppend(&out, "\n  ", problem.path, ": ", problem.what);
+  return out;
+}
+
+absl::StatusOr<SourceTree> ScanSourceTree(const std::string& dir) {
+  SourceTree tree;
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) {
+    return absl::NotFoundError(absl::StrCat(dir, ": cannot read source: ", std::strerror(errno)));
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat(dir, ": source is not a directory"));
+  }
+  std::string root = dir;
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  tree.root.path = root;
+  tree.root.is_dir = true;
+  tree.root.mtime_sec = st.st_mtim.tv_sec;
+  tree.root.mtime_nsec = st.st_mtim.tv_nsec;
+  Scanner scanner;
+  scanner.tree = &tree;
+  scanner.ScanDir(tree.root, st);
+  if (!scanner.problems.empty()) {
+    return absl::InvalidArgumentError(
+        DescribeProblems(absl::StrCat(dir, ": ", scanner.problems.size(),
+                                      " problem(s) in the source; nothing was written:"),
+                         scanner.problems));
+  }
+  return tree;
+}
+
+}  // namespace mediaforge::fat32

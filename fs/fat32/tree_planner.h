@@ -1,0 +1,47 @@
+// Scans a source directory into the tree the FAT writer plans from, and runs the pre-flight
+// checks that must pass before the first byte is written: files of 4 GiB or more (all listed
+// with path and size), names FAT cannot hold, names that collide when case is ignored, symlink
+// loops, dangling links and special files. Every problem is collected; the error lists them all.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace mediaforge::fat32 {
+
+// Largest file FAT can hold (DIR_FileSize is 32 bits).
+inline constexpr uint64_t kMaxFatFileSize = 0xFFFFFFFFull;
+
+struct SourceNode {
+  std::string name;  // one path component, UTF-8 as the source file system has it
+  std::string path;  // full source path (read by the engine, named in messages)
+  bool is_dir = false;
+  uint64_t size = 0;  // files
+  int64_t mtime_sec = 0;
+  int64_t mtime_nsec = 0;
+  std::vector<SourceNode> children;  // directories: sorted by name (byte order)
+};
+
+struct SourceTree {
+  SourceNode root;
+  uint64_t files = 0;
+  uint64_t directories = 0;  // not counting the root
+  uint64_t file_bytes = 0;
+};
+
+struct PreflightProblem {
+  std::string path;
+  std::string what;
+};
+
+// Scans `dir` (following symlinks). On any problem returns InvalidArgument/FailedPrecondition
+// whose message lists every problem found, one per line as "PATH: what".
+absl::StatusOr<SourceTree> ScanSourceTree(const std::string& dir);
+
+// Formats problems one per line for an error message, with a header line.
+std::string DescribeProblems(const std::string& header, const std::vector<PreflightProblem>& p);
+
+}  // namespace mediaforge::fat32
