@@ -197,6 +197,8 @@ absl::StatusOr<Geometry> ComputeGeometry(const GeometryRequest& req) {
     }
   }
   uint64_t sectors = req.volume_bytes / bps;
+  // Exactly 2^32 sectors (a 2 TiB disk with 512-byte sectors): use all but the last one.
+  if (sectors == uint64_t{UINT32_MAX} + 1) sectors = UINT32_MAX;
   if (sectors > UINT32_MAX) {
     return absl::InvalidArgumentError(absl::StrCat(
         "volume of ", req.volume_bytes, " bytes is larger than FAT can address with ", bps,

@@ -1,0 +1,46 @@
+// Boots an image in QEMU (TCG only, never KVM) with BIOS (SeaBIOS) or UEFI (OVMF) firmware and
+// watches the serial line for a marker; QEMU is stopped as soon as the marker appears or the
+// time limit passes. Payloads that print markers come from boot_payloads.h.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mediaforge::testing {
+
+enum class Firmware { kBios, kUefi };
+enum class Media { kDisk, kCdrom, kUsbDisk };
+
+struct BootOptions {
+  Firmware firmware = Firmware::kUefi;
+  Media media = Media::kDisk;
+  int timeout_seconds = 120;
+  int memory_mb = 256;
+  std::vector<std::string> extra_args;  // appended to the QEMU command line
+};
+
+struct BootResult {
+  bool marker_seen = false;
+  double seconds = 0;
+  std::string console;  // everything QEMU printed (serial + monitor), for failure messages
+  std::string command;  // the command line, for failure messages
+};
+
+// Why a boot test cannot run here (no qemu-system-x86_64, no OVMF for UEFI), or nullopt.
+std::optional<std::string> BootUnavailable(Firmware firmware);
+
+// Path of the OVMF firmware image used for kUefi.
+std::string OvmfPath();
+
+// Boots `image` read-only (a snapshot: the image is never modified) and waits for `marker`.
+BootResult BootAndWaitForMarker(const std::string& image, const std::string& marker,
+                                const BootOptions& options = {});
+
+}  // namespace mediaforge::testing
+
+// Skips the current test when QEMU (or OVMF for UEFI) is missing.
+#define MF_REQUIRE_BOOT(firmware)                                                          \
+  do {                                                                                     \
+    if (auto why = ::mediaforge::testing::BootUnavailable(firmware)) GTEST_SKIP() << *why; \
+  } while (0)
