@@ -1,0 +1,26 @@
+// Shared helpers of the ISO tests: running `mediaforge iso`, building source trees.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tests/support/test_support.h"
+
+namespace mediaforge::testing {
+
+inline CommandResult RunMediaforgeIso(const std::vector<std::string>& args, int timeout = 600) {
+  std::vector<std::string> argv = {MediaforgeCli(), "iso"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return Run(argv, timeout);
+}
+
+// A tree with nested directories, long and non-ASCII names, names that collide after ISO
+// mangling, a symlink, an empty file and an empty directory.
+void MakeSampleTree(const std::filesystem::path& root);
+
+// True when the trees hold the same names, types, symlink targets and file bytes; `why` names
+// the first difference.
+bool SameTree(const std::filesystem::path& a, const std::filesystem::path& b, std::string* why);
+
+}  // namespace mediaforge::testing

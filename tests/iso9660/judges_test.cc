@@ -1,0 +1,208 @@
+// `mediaforge iso` output judged by outside readers: xorriso/osirrox (Rock Ridge tree, El Torito
+// and system area reports), isoinfo (ISO9660 + Joliet listing), 7z; reproducible builds; the old
+// OUT.iso surviving a failed run; a > 4 GiB sparse file stored as multiple extents.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "tests/iso9660/iso_test_util.h"
+#include "tests/support/test_support.h"
+
+namespace mediaforge::testing {
+namespace {
+namespace fs = std::filesystem;
+
+TEST(IsoJudges, OsirroxExtractsTheSameTreeWithNames) {
+  MF_REQUIRE_TOOL("osirrox");
+  TempDir dir;
+  MakeSampleTree(dir / "src");
+  auto r = RunMediaforgeIso(
+      {(dir / "src").string(), "-o", (dir / "out.iso").string(), "--label", "Sample Vol"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto x = testing::Run(
+      {"osirrox", "-indev", (dir / "out.iso").string(), "-extract", "/", (dir / "x").string()});
+  ASSERT_EQ(x.exit_code, 0) << x.output;
+  std::string why;
+  EXPECT_TRUE(SameTree(dir / "src", dir / "x", &why)) << why;
+}
+
+TEST(IsoJudges, IsoinfoSeesJolietAndRockRidgeAndTheLabel) {
+  MF_REQUIRE_TOOL("isoinfo");
+  TempDir dir;
+  MakeSampleTree(dir / "src");
+  auto r = RunMediaforgeIso(
+      {(dir / "src").string(), "-o", (dir / "out.iso").string(), "--label", "MY_LABEL"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto d = testing::Run({"isoinfo", "-d", "-i", (dir / "out.iso").string()});
+  EXPECT_NE(d.output.find("Volume id: MY_LABEL"), std::string::npos) << d.output;
+  EXPECT_NE(d.output.find("Joliet with UCS level 3 found"), std::string::npos) << d.output;
+  EXPECT_NE(d.output.find("Rock Ridge signatures version 1 found"), std::string::npos) << d.output;
+  auto j = testing::Run({"isoinfo", "-J", "-l", "-i", (dir / "out.iso").string()});
+  ASSERT_EQ(j.exit_code, 0) << j.output;
+  EXPECT_NE(j.output.find("README.txt"), std::string::npos) << j.output;
+  EXPECT_NE(j.output.find("collision_prefix_that_is_long_17.txt"), std::string::npos);
+  EXPECT_NE(j.output.find("Directory listing of /docs/deep/deeper/deepest/"), std::string::npos);
+  // Plain ISO9660 names: upper case d-characters with version.
+  auto l = testing::Run({"isoinfo", "-l", "-i", (dir / "out.iso").string()});
+  EXPECT_NE(l.output.find("README.TXT;1"), std::string::npos) << l.output;
+}
+
+TEST(IsoJudges, NoJolietNoRockRidge) {
+  MF_REQUIRE_TOOL("isoinfo");
+  TempDir dir;
+  MakeSampleTree(dir / "src");
+  auto r = RunMediaforgeIso(
+      {(dir / "src").string(), "-o", (dir / "out.iso").string(), "--no-joliet", "--no-rock-ridge"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto d = testing::Run({"isoinfo", "-d", "-i", (dir / "out.iso").string()});
+  EXPECT_NE(d.output.find("NO Joliet present"), std::string::npos) << d.output;
+  EXPECT_NE(d.output.find("NO Rock Ridge present"), std::string::npos) << d.output;
+}
+
+TEST(IsoJudges, SevenZipListsEveryFile) {
+  MF_REQUIRE_TOOL("7z");
+  TempDir dir;
+  MakeSampleTree(dir / "src");
+  auto r = RunMediaforgeIso({(dir / "src").string(), "-o", (dir / "out.iso").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto l = testing::Run({"7z", "l", (dir / "out.iso").string()});
+  ASSERT_EQ(l.exit_code, 0) << l.output;
+  EXPECT_NE(l.output.find("docs/pattern.dat"), std::string::npos) << l.output;
+  EXPECT_NE(l.output.find("3000123"), std::string::npos) << l.output;
+  EXPECT_NE(l.output.find("Ünïcödé – naïve.txt"), std::string::npos) << l.output;
+}
+
+TEST(IsoJudges, ReproducibleWithDate) {
+  TempDir dir;
+  MakeSampleTree(dir / "src");
+  WriteWholeFile(dir / "src" / "efi.img", std::string(1 << 20, '\0'));
+  for (const char* out : {"a.iso", "b.iso"}) {
+    auto r = RunMediaforgeIso({(dir / "src").string(), "-o", (dir / out).string(), "--date",
+                               "1700000000", "--efi-boot", "efi.img", "--hybrid"});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    sleep(1);  // the clock moves between the runs; the output must not
+  }
+  EXPECT_TRUE(ReadWholeFile(dir / "a.iso") == ReadWholeFile(dir / "b.iso"));
+  // SOURCE_DATE_EPOCH does the same.
+  auto r = RunShell("SOURCE_DATE_EPOCH=1700000000 '" + MediaforgeCli() + "' iso '" +
+                    (dir / "src").string() + "' -o '" + (dir / "c.iso").string() +
+                    "' --efi-boot efi.img --hybrid");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(ReadWholeFile(dir / "a.iso") == ReadWholeFile(dir / "c.iso"));
+}
+
+TEST(IsoJudges, FailureLeavesExistingOutputUntouched) {
+  TempDir dir;
+  MakeSampleTree(dir / "src");
+  WriteWholeFile(dir / "out.iso", "previous image");
+  // A boot file outside the tree: refused before anything is written.
+  auto r = RunMediaforgeIso({(dir / "src").string(), "-o", (dir / "out.iso").string(),
+                             "--bios-boot", "no/such/file.bin"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("no/such/file.bin"), std::string::npos) << r.output;
+  auto content = ReadWholeFile(dir / "out.iso");
+  EXPECT_EQ(std::string(content.begin(), content.end()), "previous image");
+}
+
+TEST(IsoJudges, LargeSparseFileRoundTripsAsMultiExtent) {
+  MF_REQUIRE_TOOL("osirrox");
+  TempDir dir;
+  fs::create_directories(dir / "src");
+  const uint64_t size = (4ull << 30) + (300ull << 20) + 12345;
+  {
+    std::ofstream f(dir / "src" / "huge.bin", std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size - 5));
+    f << "tail!";
+    f.seekp(static_cast<std::streamoff>((4ull << 30) - 3));
+    f << "4GiB-boundary";
+    f.seekp(0);
+    f << "head";
+  }
+  WriteWholeFile(dir / "src" / "small.txt", "small");
+  auto r = RunMediaforgeIso({(dir / "src").string(), "-o", (dir / "out.iso").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto x = testing::Run(
+      {"osirrox", "-indev", (dir / "out.iso").string(), "-extract", "/", (dir / "x").string()});
+  ASSERT_EQ(x.exit_code, 0) << x.output;
+  ASSERT_EQ(fs::file_size(dir / "x" / "huge.bin"), size);
+  auto c =
+      testing::Run({"cmp", (dir / "src" / "huge.bin").string(), (dir / "x" / "huge.bin").string()});
+  EXPECT_EQ(c.exit_code, 0) << c.output;
+  auto l = testing::Run({"isoinfo", "-l", "-i", (dir / "out.iso").string()});
+  // Two records of the same name: the first extent (flag 0x80) and the rest.
+  size_t first = l.output.find("HUGE.BIN;1");
+  ASSERT_NE(first, std::string::npos) << l.output;
+  EXPECT_NE(l.output.find("HUGE.BIN;1", first + 1), std::string::npos) << l.output;
+}
+
+TEST(IsoJudges, MediaSizeSplitsIntoStandaloneVolumes) {
+  MF_REQUIRE_TOOL("osirrox");
+  TempDir dir;
+  fs::create_directories(dir / "src" / "a");
+  fs::create_directories(dir / "src" / "b");
+  for (int i = 0; i < 6; ++i) {
+    WritePatternFile(dir / "src" / (i % 2 ? "a" : "b") / ("f" + std::to_string(i)), 3 << 20, i);
+  }
+  auto r = RunMediaforgeIso(
+      {(dir / "src").string(), "-o", (dir / "set.iso").string(), "--media-size", "8M", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(fs::exists(dir / "set-01.iso")) << r.output;
+  ASSERT_TRUE(fs::exists(dir / "set-02.iso"));
+  EXPECT_FALSE(fs::exists(dir / "set.iso"));
+  int volumes = 0;
+  fs::create_directories(dir / "all");
+  for (int v = 1; fs::exists(dir / ("set-0" + std::to_string(v) + ".iso")); ++v) {
+    fs::path iso = dir / ("set-0" + std::to_string(v) + ".iso");
+    EXPECT_LE(fs::file_size(iso), 8u << 20);
+    auto d = testing::Run({"isoinfo", "-d", "-i", iso.string()});
+    EXPECT_NE(d.output.find("Volume set sequence number is: " + std::to_string(v)),
+              std::string::npos)
+        << d.output;
+    auto x = testing::Run({"osirrox", "-indev", iso.string(), "-extract", "/",
+                           (dir / ("x" + std::to_string(v))).string()});
+    ASSERT_EQ(x.exit_code, 0) << x.output;
+    auto merge = RunShell("cp -a '" + (dir / ("x" + std::to_string(v))).string() + "/.' '" +
+                          (dir / "all").string() + "/'");
+    ASSERT_EQ(merge.exit_code, 0) << merge.output;
+    ++volumes;
+  }
+  EXPECT_GE(volumes, 3);
+  auto manifest = ReadWholeFile(dir / "x1" / "mediaforge-volumes.txt");
+  std::string m(manifest.begin(), manifest.end());
+  EXPECT_NE(m.find("a/f1"), std::string::npos) << m;
+  fs::remove(dir / "all" / "mediaforge-volumes.txt");
+  std::string why;
+  EXPECT_TRUE(SameTree(dir / "src", dir / "all", &why)) << why;
+}
+
+TEST(IsoJudges, FileLargerThanAVolumeIsNamed) {
+  TempDir dir;
+  fs::create_directories(dir / "src");
+  WritePatternFile(dir / "src" / "too-big.bin", 9 << 20, 1);
+  auto r = RunMediaforgeIso(
+      {(dir / "src").string(), "-o", (dir / "set.iso").string(), "--media-size", "8M"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("too-big.bin"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "set-01.iso"));
+}
+
+TEST(IsoJudges, OptionConflictsAreUsageErrors) {
+  TempDir dir;
+  fs::create_directories(dir / "src");
+  WriteWholeFile(dir / "src" / "x", "x");
+  auto r = RunMediaforgeIso(
+      {(dir / "src").string(), "-o", (dir / "o.iso").string(), "--isohybrid-mbr", "/dev/null"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("--bios-boot"), std::string::npos) << r.output;
+  r = RunMediaforgeIso(
+      {(dir / "src").string(), "-o", (dir / "o.iso").string(), "--boot-load-size", "4"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = RunMediaforgeIso({(dir / "nope").string(), "-o", (dir / "o.iso").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_FALSE(fs::exists(dir / "o.iso"));
+}
+
+}  // namespace
+}  // namespace mediaforge::testing
