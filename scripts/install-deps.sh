@@ -13,7 +13,7 @@ build_pkgs=(
 tool_pkgs=(
   dosfstools mtools xorriso genisoimage p7zip-full gdisk fdisk util-linux fio xz-utils zstd gzip
   qemu-system-x86 ovmf grub-efi-amd64-bin grub-pc-bin grub-common isolinux syslinux-common
-  mount f3 python3
+  mount f3 python3 syslinux
 )
 
 want=("${build_pkgs[@]}")

@@ -4,6 +4,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 
 #include "absl/strings/ascii.h"
@@ -66,6 +69,32 @@ absl::StatusOr<uint64_t> ParseSize(absl::string_view text) {
   if (bytes > 1.8e19L)
     return absl::InvalidArgumentError(absl::StrCat("size '", text, "' is too large"));
   return static_cast<uint64_t>(std::llround(static_cast<double>(bytes)));
+}
+
+absl::StatusOr<std::optional<int64_t>> ParseDateFlag(const std::string& flag) {
+  std::string text = flag;
+  const char* env = std::getenv("SOURCE_DATE_EPOCH");
+  if (text.empty() && env != nullptr && *env != '\0') text = env;
+  if (text.empty()) return std::optional<int64_t>();
+  int64_t v = 0;
+  if (!absl::SimpleAtoi(text, &v) || v < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad date '", text, "' (seconds since 1970, as SOURCE_DATE_EPOCH)"));
+  }
+  return std::optional<int64_t>(v);
+}
+
+absl::StatusOr<std::vector<std::byte>> ReadSmallFile(const std::string& path, size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be opened"));
+  std::vector<char> data((std::istreambuf_iterator<char>(in)), {});
+  if (data.size() > max_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", data.size(), " bytes, more than the ", max_bytes, " expected"));
+  }
+  std::vector<std::byte> out(data.size());
+  std::memcpy(out.data(), data.data(), data.size());
+  return out;
 }
 
 ProgressLine::ProgressLine(const RunContext& ctx, const CommonFlags& flags, std::string label)

@@ -4,7 +4,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
@@ -36,6 +38,12 @@ void AddCommonFlags(CLI::App& cmd, CommonFlags& flags);
 
 // "512", "64K", "32M", "4.7G", "2T" (binary multiples) -> bytes.
 absl::StatusOr<uint64_t> ParseSize(absl::string_view text);
+
+// --date EPOCH, else SOURCE_DATE_EPOCH, else unset (not reproducible).
+absl::StatusOr<std::optional<int64_t>> ParseDateFlag(const std::string& flag);
+
+// Reads a small file whole (boot code, templates), naming it in errors.
+absl::StatusOr<std::vector<std::byte>> ReadSmallFile(const std::string& path, size_t max_bytes);
 
 // Progress line on stderr (bytes, %, MB/s, ETA), drawn only when stderr is a TTY and progress is
 // wanted; Finish() clears the line.

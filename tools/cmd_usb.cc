@@ -1,14 +1,190 @@
+// mediaforge usb SRC_DIR TARGET [--scheme mbr|gpt] [--label L] [--size SIZE] [--mbr-code FILE]
+//     [--pbr-code FILE] [--cluster-size SIZE] [--date EPOCH] [--verify] [--yes] [--force] [--json]
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "device/partition_table.h"
+#include "engine/stream_copy.h"
+#include "fs/usb/usb_media.h"
 #include "tools/commands.h"
+#include "tools/output_target.h"
+#include "tools/target_guard.h"
 
 namespace mediaforge::cli {
+namespace {
+
+struct UsbArgs {
+  std::string source;
+  std::string target;
+  std::string scheme = "mbr";
+  std::string label;
+  std::string size;
+  std::string mbr_code;
+  std::string pbr_code;
+  std::string cluster_size;
+  std::string date;
+  bool verify = false;
+  GuardFlags guard;
+  CommonFlags common;
+};
+
+int RunUsb(RunContext& ctx, const UsbArgs& args) {
+  usb::UsbMediaOptions opts;
+  if (args.scheme == "gpt") {
+    opts.scheme = device::PartitionScheme::kGpt;
+  } else if (args.scheme != "mbr") {
+    return ReportError(absl::InvalidArgumentError("--scheme must be mbr or gpt"));
+  }
+  opts.label = args.label;
+  auto date = ParseDateFlag(args.date);
+  if (!date.ok()) return ReportError(date.status());
+  opts.date = *date;
+  if (!args.cluster_size.empty()) {
+    auto c = ParseSize(args.cluster_size);
+    if (!c.ok()) return ReportError(c.status());
+    opts.cluster_bytes = static_cast<uint32_t>(*c);
+  }
+  if (!args.mbr_code.empty()) {
+    auto code = ReadSmallFile(args.mbr_code, 512);
+    if (!code.ok()) return ReportError(code.status());
+    opts.mbr_code = std::move(*code);
+  }
+  if (!args.pbr_code.empty()) {
+    auto code = ReadSmallFile(args.pbr_code, 64 << 10);
+    if (!code.ok()) return ReportError(code.status());
+    opts.pbr_code = std::move(*code);
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(args.source, ec)) {
+    return ReportError(absl::InvalidArgumentError(
+        absl::StrCat(args.source, ": not a directory (ISO sources come with the ISO reader)")));
+  }
+
+  // Where it goes and how big it is.
+  struct stat st;
+  bool exists = ::stat(args.target.c_str(), &st) == 0;
+  bool block = exists && S_ISBLK(st.st_mode);
+  if (block) {
+    if (!args.size.empty()) {
+      return ReportError(
+          absl::InvalidArgumentError("--size is for image files; a device's own size is used"));
+    }
+    auto probe = device::OpenTarget(args.target, {.write = false, .exclusive = false});
+    if (!probe.ok()) return ReportError(probe.status());
+    opts.disk_bytes = (*probe)->size();
+    opts.sector_size = (*probe)->logical_sector_size();
+    opts.zero_fill = true;
+  } else if (!args.size.empty()) {
+    auto s = ParseSize(args.size);
+    if (!s.ok()) return ReportError(s.status());
+    opts.disk_bytes = *s;
+  } else {
+    auto s = usb::DiskSizeForTree(opts, args.source, 16 << 20);
+    if (!s.ok()) return ReportError(s.status());
+    opts.disk_bytes = *s;
+  }
+
+  // Pre-flight: the whole plan (table, sizes, 4 GiB files, names) before any byte is written.
+  auto plan = usb::PlanUsbMedia(opts, args.source);
+  if (!plan.ok()) return ReportError(plan.status());
+  std::vector<std::string> refusals;
+  int guard = GuardTargets(ctx, {args.target}, opts.disk_bytes, args.guard,
+                           "make a bootable USB stick", &refusals);
+  if (guard != kExitOk) {
+    EmitJson(args.common, {{"target", args.target}, {"ok", false}, {"refused", refusals}});
+    return guard;
+  }
+
+  auto out = OutputTarget::Open(args.target);
+  if (!out.ok()) return ReportError(out.status());
+  ProgressLine progress(ctx, args.common, "usb");
+  engine::CopyOptions copy;
+  copy.cancel = &ctx.cancel;
+  copy.progress = [&](uint64_t d, uint64_t t) { progress.Update(d, t); };
+  device::Target* targets[] = {&(*out)->target()};
+  auto report = engine::StreamLayout(plan->layout, targets, copy);
+  progress.Finish();
+  if (!report.ok()) return ReportError(report.status());
+  if (report->cancelled) {
+    Say(absl::StrCat("mediaforge: interrupted after ", report->bytes, " bytes"));
+    return kExitError;
+  }
+  const auto& tr = report->targets[0];
+  if (!tr.status.ok())
+    return ReportError(absl::InternalError((*out)->UserMessage(tr.status.message())));
+
+  std::optional<bool> verified;
+  if (args.verify) {
+    engine::VerifyOptions v;
+    v.cancel = &ctx.cancel;
+    auto r = engine::VerifyLayout(plan->layout, (*out)->target(), v);
+    if (!r.ok()) return ReportError(r.status());
+    verified = r->match;
+    if (!r->match) {
+      Say(absl::StrCat("mediaforge: ", args.target, ": verify FAILED at byte offset ",
+                       r->first_mismatch.value_or(0)));
+    }
+  }
+  if (auto s = (*out)->Commit(); !s.ok()) return ReportError(s);
+  out->reset();  // the exclusive open would make the kernel's re-read fail with EBUSY
+  std::string reread;
+  if (block) {
+    if (auto s = device::RereadPartitionTable(args.target); !s.ok()) {
+      reread = std::string(s.message());
+      Say(absl::StrCat("warning: the kernel did not re-read the partition table: ", reread,
+                       " (replug the stick)"));
+    }
+  }
+  const auto& vol = plan->volume;
+  Say(
+      absl::StrFormat("%s: %s, FAT32 \"%s\" at byte %d (%d bytes), %d files, %d bytes of content; "
+                      "wrote %d bytes in %.2f s",
+                      args.target, args.scheme, vol.label, plan->table.partition_offset,
+                      plan->table.partition_bytes, vol.stats.files, vol.stats.file_bytes,
+                      tr.bytes_written, tr.seconds));
+  EmitJson(args.common,
+           {{"target", args.target},
+            {"ok", verified.value_or(true)},
+            {"scheme", args.scheme},
+            {"disk_bytes", opts.disk_bytes},
+            {"disk_id", plan->table.disk_id},
+            {"partition",
+             {{"offset", plan->table.partition_offset}, {"bytes", plan->table.partition_bytes}}},
+            {"label", vol.label},
+            {"files", vol.stats.files},
+            {"directories", vol.stats.directories},
+            {"content_bytes", vol.stats.file_bytes},
+            {"bytes", tr.bytes_written},
+            {"seconds", tr.seconds},
+            {"mb_per_s", tr.mb_per_s()},
+            {"verified", verified ? nlohmann::json(*verified) : nullptr},
+            {"reread_error", reread.empty() ? nlohmann::json(nullptr) : nlohmann::json(reread)}});
+  return verified.value_or(true) ? kExitOk : kExitProblem;
+}
+
+}  // namespace
 
 void AddUsbCommand(CLI::App& app, RunContext& ctx) {
-  auto* cmd = app.add_subcommand("usb", "(not yet implemented)");
-  cmd->allow_extras();
-  cmd->callback([&ctx] {
-    Say("mediaforge usb: not implemented yet");
-    ctx.exit_code = kExitError;
-  });
+  auto args = std::make_shared<UsbArgs>();
+  auto* cmd = app.add_subcommand(
+      "usb",
+      "Make a bootable USB stick (or stick image): partition table, FAT32, files, boot code");
+  cmd->add_option("SRC", args->source, "Source directory")->required();
+  cmd->add_option("TARGET", args->target, "Block device or image file")->required();
+  cmd->add_option("--scheme", args->scheme, "mbr (FAT32 LBA, active) or gpt (EFI System)");
+  cmd->add_option("--label", args->label, "Volume label (11 characters)");
+  cmd->add_option("--size", args->size, "Image file size (default: content + 16 MiB)");
+  cmd->add_option("--mbr-code", args->mbr_code, "MBR boot code (bytes 0-439 used), e.g. mbr.bin");
+  cmd->add_option("--pbr-code", args->pbr_code, "FAT32 boot sector code (the BPB is kept)");
+  cmd->add_option("--cluster-size", args->cluster_size, "FAT32 cluster size");
+  cmd->add_option("--date", args->date, "Reproducible output (seconds since 1970)");
+  cmd->add_flag("--verify", args->verify, "Read back what was written and compare");
+  AddGuardFlags(*cmd, args->guard);
+  AddCommonFlags(*cmd, args->common);
+  cmd->callback([&ctx, args] { ctx.exit_code = RunUsb(ctx, *args); });
 }
 
 }  // namespace mediaforge::cli

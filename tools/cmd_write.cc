@@ -10,6 +10,7 @@
 #include "engine/image_source.h"
 #include "engine/stream_copy.h"
 #include "tools/commands.h"
+#include "tools/output_target.h"
 #include "tools/target_guard.h"
 
 namespace mediaforge::cli {
@@ -24,13 +25,6 @@ struct WriteArgs {
   int buffers = 8;
   GuardFlags guard;
   CommonFlags common;
-};
-
-struct OpenedTarget {
-  std::string path;        // what the user named
-  std::string write_path;  // image files are written beside and renamed when complete
-  std::unique_ptr<device::Target> target;
-  bool is_file = false;
 };
 
 int RunWrite(RunContext& ctx, const WriteArgs& args) {
@@ -65,38 +59,17 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
     return guard;
   }
 
-  std::vector<OpenedTarget> opened;
-  auto cleanup_partials = [&] {
-    for (auto& o : opened) {
-      if (o.is_file) {
-        o.target.reset();
-        std::remove(o.write_path.c_str());
-      }
-    }
-  };
+  std::vector<std::unique_ptr<OutputTarget>> opened;
   for (const auto& t : args.targets) {
-    OpenedTarget o;
-    o.path = t;
-    struct stat st;
-    o.is_file = ::stat(t.c_str(), &st) != 0 || S_ISREG(st.st_mode);
-    o.write_path = o.is_file ? t + ".partial" : t;
-    auto target = device::OpenTarget(o.write_path,
-                                     {.write = true, .create = o.is_file, .truncate = o.is_file});
-    if (!target.ok()) {
-      cleanup_partials();
-      return ReportError(target.status());
-    }
-    o.target = std::move(*target);
-    opened.push_back(std::move(o));
+    auto o = OutputTarget::Open(t);
+    if (!o.ok()) return ReportError(o.status());
+    opened.push_back(std::move(*o));
   }
 
   auto layout = source->MakeLayout();
-  if (!layout.ok()) {
-    cleanup_partials();
-    return ReportError(layout.status());
-  }
+  if (!layout.ok()) return ReportError(layout.status());
   std::vector<device::Target*> targets;
-  for (auto& o : opened) targets.push_back(o.target.get());
+  for (auto& o : opened) targets.push_back(&o->target());
 
   ProgressLine progress(ctx, args.common, "write");
   engine::CopyOptions opts;
@@ -109,52 +82,43 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
   opts.progress = [&](uint64_t done, uint64_t total) { progress.Update(done, total); };
   auto report = engine::StreamLayout(*layout, targets, opts);
   progress.Finish();
-  if (!report.ok()) {
-    cleanup_partials();
-    return ReportError(report.status());
-  }
+  if (!report.ok()) return ReportError(report.status());
   if (report->cancelled) {
     Say(absl::StrCat("mediaforge: interrupted after ", report->bytes,
                      " bytes; device targets hold a partial image, image files were not written"));
-    cleanup_partials();
     return kExitError;
   }
 
   int rc = kExitOk;
   nlohmann::json jtargets = nlohmann::json::array();
   for (size_t i = 0; i < opened.size(); ++i) {
-    auto& o = opened[i];
+    OutputTarget& o = *opened[i];
     const auto& tr = report->targets[i];
-    nlohmann::json jt = {{"path", o.path},        {"bytes", tr.bytes_written},
+    nlohmann::json jt = {{"path", o.path()},      {"bytes", tr.bytes_written},
                          {"seconds", tr.seconds}, {"mb_per_s", tr.mb_per_s()},
                          {"verified", nullptr},   {"error", nullptr},
                          {"offset", nullptr}};
     if (!tr.status.ok()) {
-      std::string msg(tr.status.message());
-      if (o.is_file) {
-        // Name the user's path, not the temporary one.
-        auto pos = msg.find(o.write_path);
-        if (pos != std::string::npos) msg.replace(pos, o.write_path.size(), o.path);
-      }
+      std::string msg = o.UserMessage(tr.status.message());
       Say(absl::StrCat("mediaforge: ", msg));
       jt["error"] = msg;
       if (tr.error_offset) jt["offset"] = *tr.error_offset;
       rc = kExitError;
     } else {
-      Say(absl::StrFormat("%s: wrote %d bytes in %.2f s (%.1f MB/s)", o.path, tr.bytes_written,
+      Say(absl::StrFormat("%s: wrote %d bytes in %.2f s (%.1f MB/s)", o.path(), tr.bytes_written,
                           tr.seconds, tr.mb_per_s()));
       if (args.verify) {
-        ProgressLine vprogress(ctx, args.common, "verify " + o.path);
+        ProgressLine vprogress(ctx, args.common, "verify " + o.path());
         engine::VerifyOptions vopts;
         vopts.block_size = *block;
         vopts.cancel = &ctx.cancel;
         vopts.progress = [&](uint64_t d, uint64_t t) { vprogress.Update(d, t); };
         auto exact_layout = source->MakeLayout();
-        auto v = engine::VerifyDigests(*o.target, report->digests, vopts,
+        auto v = engine::VerifyDigests(o.target(), report->digests, vopts,
                                        exact_layout.ok() ? &*exact_layout : nullptr);
         vprogress.Finish();
         if (!v.ok()) {
-          Say(absl::StrCat("mediaforge: verify of ", o.path, " failed: ", v.status().message()));
+          Say(absl::StrCat("mediaforge: verify of ", o.path(), " failed: ", v.status().message()));
           jt["verified"] = false;
           jt["error"] = std::string(v.status().message());
           rc = kExitError;
@@ -164,7 +128,7 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
             jt["offset"] = *v->first_mismatch;
             jt["error"] =
                 absl::StrCat("verify: first mismatch at byte offset ", *v->first_mismatch);
-            Say(absl::StrCat("mediaforge: ", o.path,
+            Say(absl::StrCat("mediaforge: ", o.path(),
                              ": verify FAILED: first mismatching byte at offset ",
                              *v->first_mismatch));
           } else {
@@ -173,7 +137,7 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
           if (rc == kExitOk) rc = kExitProblem;
         } else {
           jt["verified"] = true;
-          Say(absl::StrFormat("%s: verified %d bytes in %.2f s (%.1f MB/s)", o.path,
+          Say(absl::StrFormat("%s: verified %d bytes in %.2f s (%.1f MB/s)", o.path(),
                               v->bytes_compared, v->seconds,
                               v->seconds > 0 ? v->bytes_compared / v->seconds / 1e6 : 0));
         }
@@ -181,19 +145,12 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
     }
     jtargets.push_back(jt);
   }
-  // Image files: keep the finished ones, drop the failed ones (an older file stays as it was).
+  // Image files: keep the finished ones; failed ones are dropped (an older file stays as it was).
   for (size_t i = 0; i < opened.size(); ++i) {
-    auto& o = opened[i];
-    if (!o.is_file) continue;
-    o.target.reset();
-    bool good = report->targets[i].status.ok() && jtargets[i]["error"].is_null();
-    if (good) {
-      if (std::rename(o.write_path.c_str(), o.path.c_str()) != 0) {
-        Say(absl::StrCat("mediaforge: ", o.path, ": could not rename the finished image"));
-        rc = kExitError;
-      }
-    } else {
-      std::remove(o.write_path.c_str());
+    if (!jtargets[i]["error"].is_null()) continue;
+    if (auto s = opened[i]->Commit(); !s.ok()) {
+      Say(absl::StrCat("mediaforge: ", s.message()));
+      rc = kExitError;
     }
   }
   if (report->sha256) Say(absl::StrCat("sha256 ", *report->sha256, "  ", args.image));
