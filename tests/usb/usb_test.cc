@@ -276,3 +276,33 @@ TEST(UsbBoot, DefaultMbrCodeSaysItIsNotBiosBootable) {
 
 }  // namespace
 }  // namespace mediaforge
+
+namespace mediaforge {
+namespace {
+
+TEST(UsbVerify, CleanStickPassesAndDamageIsListedWithOffsets) {
+  TempDir dir;
+  fs::path src = MakeTree(dir);
+  std::string img = (dir / "stick.img").string();
+  ASSERT_EQ(Cli({"usb", src.string(), img, "--scheme", "gpt", "--size", "80M"}).exit_code, 0);
+  auto ok = Cli({"verify", img, "--json"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  auto j = LastJson(ok.output);
+  EXPECT_EQ(j["ok"], true);
+  EXPECT_NE(j["found"].dump().find("FAT volume at byte 1048576"), std::string::npos) << j.dump();
+
+  // Break the second FAT copy and the primary GPT header: both named, exit 1.
+  std::fstream f(img, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(512 + 60);
+  f.put('\x5a');
+  f.close();
+  auto bad = Cli({"verify", img, "--json"});
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  auto jb = LastJson(bad.output);
+  EXPECT_EQ(jb["ok"], false);
+  std::string problems = jb["problems"].dump();
+  EXPECT_NE(problems.find("primary GPT header CRC32"), std::string::npos) << problems;
+}
+
+}  // namespace
+}  // namespace mediaforge
