@@ -13,18 +13,16 @@ constexpr std::string_view kMessage =
     "\r\nNot a bootable disk (FAT volume made by mediaforge).\r\n"
     "Remove it and press any key to try the next boot device.\r\n";
 
-// 16-bit real-mode program, assembled by hand. Runs at 0000:7C00 + code offset.
+// 16-bit real-mode program, assembled by hand. Runs at 0000:7C00 + code offset. (Firmware with
+// a serial console, like SeaBIOS's sercon, mirrors the teletype output to COM1.)
 //   cli; xor ax,ax; mov ds,ax; mov ss,ax; mov sp,7C00h; sti; cld; mov si,MSG
 //   print: lodsb; test al,al; jz wait
-//          push ax; mov ah,0Eh; mov bx,7; int 10h      ; teletype on screen
-//          pop ax; mov ah,1; xor dx,dx; int 14h        ; and on COM1
-//          jmp print
-//   wait:  xor ax,ax; int 16h; int 19h; jmp $
+//          mov ah,0Eh; mov bx,7; int 10h; jmp print    ; BIOS teletype
+//   wait:  xor ax,ax; int 16h; int 19h; jmp $         ; key, then the next boot device
 constexpr uint8_t kPrologue[] = {0xFA, 0x31, 0xC0, 0x8E, 0xD8, 0x8E, 0xD0,
                                  0xBC, 0x00, 0x7C, 0xFB, 0xFC, 0xBE /* si lo, hi */};
-constexpr uint8_t kLoop[] = {0xAC, 0x84, 0xC0, 0x74, 0x11, 0x50, 0xB4, 0x0E, 0xBB, 0x07,
-                             0x00, 0xCD, 0x10, 0x58, 0xB4, 0x01, 0x31, 0xD2, 0xCD, 0x14,
-                             0xEB, 0xEA, 0x31, 0xC0, 0xCD, 0x16, 0xCD, 0x19, 0xEB, 0xFE};
+constexpr uint8_t kLoop[] = {0xAC, 0x84, 0xC0, 0x74, 0x09, 0xB4, 0x0E, 0xBB, 0x07, 0x00, 0xCD,
+                             0x10, 0xEB, 0xF2, 0x31, 0xC0, 0xCD, 0x16, 0xCD, 0x19, 0xEB, 0xFE};
 
 }  // namespace
 

@@ -1,5 +1,5 @@
 // Boot code of a FAT volume's boot sector: the default program (prints that the disk is not
-// bootable, on screen and COM1, waits for a key, then asks the BIOS for the next boot device),
+// bootable, waits for a key, then asks the BIOS for the next boot device),
 // and installing a given partition boot record while keeping the volume's BPB.
 #pragma once
 

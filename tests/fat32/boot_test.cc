@@ -1,0 +1,49 @@
+// Real firmware reads what we write: OVMF (UEFI, in QEMU with TCG) boots a FAT32 image holding
+// EFI/BOOT/BOOTX64.EFI (a GRUB built now that prints a marker on the serial line), and SeaBIOS
+// runs our default boot code, which says the disk is not bootable (SeaBIOS mirrors the screen
+// to the serial line).
+#include <gtest/gtest.h>
+
+#include "tests/fat32/fat_test_util.h"
+#include "tests/support/boot_payloads.h"
+#include "tests/support/qemu_boot.h"
+
+namespace mediaforge::fat32 {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+using namespace testutil;
+
+TEST(Boot, OvmfBootsFat32ImageWithGrubEfi) {
+  MF_REQUIRE_BOOT(testing::Firmware::kUefi);
+  if (auto why = testing::GrubUnavailable("x86_64-efi"); !why.empty()) GTEST_SKIP() << why;
+  TempDir dir;
+  fs::create_directories(dir / "src/EFI/BOOT");
+  std::string why;
+  ASSERT_TRUE(testing::BuildGrubEfiStandalone((dir / "src/EFI/BOOT/BOOTX64.EFI").string(),
+                                              testing::MarkerGrubConfig("MEDIAFORGE-FAT-UEFI-OK"),
+                                              &why))
+      << why;
+  const std::string img = (dir / "esp.img").string();
+  auto r = Format(
+      {img, "--size", "64M", "--fat", "32", "--from", (dir / "src").string(), "--label", "ESP"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto boot = testing::BootAndWaitForMarker(img, "MEDIAFORGE-FAT-UEFI-OK",
+                                            {.firmware = testing::Firmware::kUefi});
+  EXPECT_TRUE(boot.marker_seen) << boot.command << "\n" << boot.console;
+}
+
+TEST(Boot, SeabiosRunsTheDefaultBootCode) {
+  MF_REQUIRE_BOOT(testing::Firmware::kBios);
+  TempDir dir;
+  const std::string img = (dir / "plain.img").string();
+  auto r = Format({img, "--size", "64M"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto boot = testing::BootAndWaitForMarker(
+      img, "Not a bootable disk", {.firmware = testing::Firmware::kBios, .timeout_seconds = 60});
+  EXPECT_TRUE(boot.marker_seen) << boot.command << "\n" << boot.console;
+}
+
+}  // namespace
+}  // namespace mediaforge::fat32
