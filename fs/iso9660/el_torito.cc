@@ -57,25 +57,29 @@ uint16_t EfiSectorCount(uint64_t bytes) {
   return sectors > 0xFFFF ? 0 : static_cast<uint16_t>(sectors);
 }
 
+uint32_t BootInfoChecksum(std::span<const std::byte> image) {
+  uint32_t sum = 0;
+  for (size_t i = 64; i < image.size(); i += 4) {
+    uint32_t word = 0;
+    for (size_t k = 0; k < 4 && i + k < image.size(); ++k) {
+      word |= static_cast<uint32_t>(image[i + k]) << (8 * k);
+    }
+    sum += word;
+  }
+  return sum;
+}
+
 absl::Status PatchBootInfoTable(std::vector<std::byte>& image, uint32_t pvd_lba, uint32_t image_lba,
                                 const std::string& name) {
   if (image.size() < 64) {
     return absl::InvalidArgumentError(absl::StrCat(
         name, ": ", image.size(), " bytes is too small for a boot information table (byte 8-63)"));
   }
-  uint32_t checksum = 0;
-  for (size_t i = 64; i < image.size(); i += 4) {
-    uint32_t word = 0;
-    for (size_t k = 0; k < 4 && i + k < image.size(); ++k) {
-      word |= static_cast<uint32_t>(image[i + k]) << (8 * k);
-    }
-    checksum += word;
-  }
   BootInfoTable t{};
   t.pvd_lba.Set(pvd_lba);
   t.boot_file_lba.Set(image_lba);
   t.boot_file_length.Set(image.size());
-  t.checksum.Set(checksum);
+  t.checksum.Set(BootInfoChecksum(image));
   std::memcpy(image.data() + kBootInfoTableOffset, &t, sizeof t);
   return absl::OkStatus();
 }

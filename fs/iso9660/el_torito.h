@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ uint16_t EfiSectorCount(uint64_t bytes);
 // 32-bit words from byte 64 to the end. `name` is for messages.
 absl::Status PatchBootInfoTable(std::vector<std::byte>& image, uint32_t pvd_lba, uint32_t image_lba,
                                 const std::string& name);
+
+// The boot information table checksum: 32-bit sum of the LE words from byte 64 to the end (a
+// partial last word is zero-padded).
+uint32_t BootInfoChecksum(std::span<const std::byte> image);
 
 // GRUB2 (xorriso --grub2-boot-info): the i386-pc-eltorito image keeps the 512-byte sector of its
 // second part (image LBA * 4 + 5) as a 64-bit LE value at byte 2548 (diskboot.img's block list),

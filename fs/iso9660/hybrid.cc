@@ -41,10 +41,6 @@ void SetPartition(MbrPartitionEntry& e, bool active, uint8_t type, uint64_t firs
   e.sector_count.Set(capped);
 }
 
-uint32_t Crc32(const void* data, size_t n) {
-  return static_cast<uint32_t>(crc32(0L, static_cast<const Bytef*>(data), static_cast<uInt>(n)));
-}
-
 void SetName(GptPartitionEntry& e, const char* ascii) {
   for (size_t i = 0; i < 36 && ascii[i]; ++i) {
     e.name_utf16le[i] = static_cast<uint16_t>(static_cast<unsigned char>(ascii[i]));
@@ -66,11 +62,15 @@ GptHeader MakeHeader(uint64_t my_lba, uint64_t alternate_lba, uint64_t entries_l
   h.number_of_partition_entries.Set(kGptEntryCount);
   h.size_of_partition_entry.Set(sizeof(GptPartitionEntry));
   h.partition_entry_array_crc32.Set(entries_crc);
-  h.header_crc32.Set(Crc32(&h, sizeof h));
+  h.header_crc32.Set(GptCrc32(&h, sizeof h));
   return h;
 }
 
 }  // namespace
+
+uint32_t GptCrc32(const void* data, size_t n) {
+  return static_cast<uint32_t>(crc32(0L, static_cast<const Bytef*>(data), static_cast<uInt>(n)));
+}
 
 void DeriveGuid(const std::string& seed, uint8_t out[16]) {
   std::string hex = engine::Sha256Hex(std::as_bytes(std::span(seed.data(), seed.size())));
@@ -141,7 +141,7 @@ absl::StatusOr<HybridTables> BuildHybridTables(const HybridSpec& spec) {
   esp.last_lba.Set(efi_first + efi_sectors - 1);
   SetName(esp, "EFI System Partition");
   const size_t entries_bytes = entries.size() * sizeof(GptPartitionEntry);
-  uint32_t entries_crc = Crc32(entries.data(), entries_bytes);
+  uint32_t entries_crc = GptCrc32(entries.data(), entries_bytes);
   uint8_t disk_guid[16];
   DeriveGuid(spec.guid_seed + "/disk", disk_guid);
 

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "fs/iso9660/el_torito.h"
 #include "fs/iso9660/reader_internal.h"
 
 namespace mediaforge::iso9660 {
@@ -140,14 +141,7 @@ void CheckBootInfoTable(ImageReader& reader, const ElToritoBootEntry& e, uint32_
     problems.push_back({where, base, std::string(image.status().message())});
     return;
   }
-  uint32_t sum = 0;
-  for (size_t i = 64; i < image->size(); i += 4) {
-    uint32_t word = 0;
-    for (size_t k = 0; k < 4 && i + k < image->size(); ++k) {
-      word |= static_cast<uint32_t>((*image)[i + k]) << (8 * k);
-    }
-    sum += word;
-  }
+  uint32_t sum = BootInfoChecksum(*image);
   if (sum != Le32(head + 20)) {
     problems.push_back({where, base + 20,
                         absl::StrCat("checksum ", internal::Hex(Le32(head + 20)),

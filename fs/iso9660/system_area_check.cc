@@ -1,11 +1,10 @@
 // Hybrid system area consistency: MBR partitions inside the image and the EFI partition on the
 // El Torito EFI image; GPT (UEFI 2.x 5.3) header and entry array CRCs, usable range, partitions
 // inside it, and the backup header/array at the end matching the primary.
-#include <zlib.h>
-
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "fs/iso9660/hybrid.h"
 #include "fs/iso9660/reader_internal.h"
 
 namespace mediaforge::iso9660::internal {
@@ -13,10 +12,6 @@ namespace {
 
 constexpr uint64_t kSector = 512;
 constexpr uint64_t kMaxEntryArray = 1 << 20;
-
-uint32_t Crc32(const void* data, size_t n) {
-  return static_cast<uint32_t>(crc32(0L, static_cast<const Bytef*>(data), static_cast<uInt>(n)));
-}
 
 bool StartsAtEfiImage(uint64_t first_sector, const std::vector<ElToritoBootEntry>& boot) {
   for (const ElToritoBootEntry& e : boot) {
@@ -54,7 +49,7 @@ GptRead ReadGpt(ImageReader& reader, uint64_t lba, uint64_t image_sectors, const
   std::byte copy[kSector];
   std::memcpy(copy, sector, kSector);
   std::memset(copy + 16, 0, 4);
-  if (Crc32(copy, header_size) != h.header_crc32.Get()) {
+  if (GptCrc32(copy, header_size) != h.header_crc32.Get()) {
     problems.push_back({where, at + 16, "header CRC32 does not match"});
   }
   if (h.my_lba.Get() != lba) {
@@ -79,7 +74,7 @@ GptRead ReadGpt(ImageReader& reader, uint64_t lba, uint64_t image_sectors, const
         {where, at + 72, absl::StrCat("partition entry array: ", entries.status().message())});
     return g;
   }
-  if (Crc32(entries->data(), entries->size()) != h.partition_entry_array_crc32.Get()) {
+  if (GptCrc32(entries->data(), entries->size()) != h.partition_entry_array_crc32.Get()) {
     problems.push_back({where, at + 88, "partition entry array CRC32 does not match"});
   }
   g.entries = std::move(*entries);
