@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -10,6 +11,11 @@
 
 namespace mediaforge::iso9660 {
 
-absl::StatusOr<EmbeddedImage> PlanEfiDirImage(const std::string& directory, int64_t date);
+// Free space left in the image beyond its content.
+inline constexpr uint64_t kEfiImageSlackBytes = 64 * 1024;
+
+// `date`: reproducible builds (volume id and timestamps), as for the ISO.
+absl::StatusOr<EmbeddedImage> PlanEfiDirImage(const std::string& directory,
+                                              std::optional<int64_t> date);
 
 }  // namespace mediaforge::iso9660

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cstring>
 #include <ctime>
 
 #include "absl/strings/str_cat.h"
@@ -61,7 +62,7 @@ absl::StatusOr<BootSetup> PrepareBoot(const IsoWriteOptions& o, SourceNode& root
       return absl::NotFoundError(
           absl::StrCat("--efi-dir ", *o.efi_dir, ": no such directory in ", o.source_dir));
     }
-    auto image = PlanEfiDirImage(absl::StrCat(o.source_dir, "/", *o.efi_dir), date);
+    auto image = PlanEfiDirImage(absl::StrCat(o.source_dir, "/", *o.efi_dir), o.date);
     if (!image.ok()) return image.status();
     b.efi_image = std::move(*image);
   }
@@ -145,7 +146,7 @@ absl::StatusOr<IsoPlan> PlanIso(const IsoWriteOptions& o) {
   plan.date = o.date ? *o.date : static_cast<int64_t>(std::time(nullptr));
   auto root = ScanSourceTree(o.source_dir);
   if (!root.ok()) return root.status();
-  auto boot = PrepareBoot(o, **root, plan.date);
+  auto boot = PrepareBoot(o, **root);
   if (!boot.ok()) return boot.status();
 
   SplitResult split;

@@ -94,6 +94,27 @@ TEST_F(IsoGrubBoot, XorrisoReportsBothPlatformsAndPartitions) {
   EXPECT_EQ(r.output.find("GPT CRC should be"), std::string::npos) << r.output;
 }
 
+// --efi-dir: the El Torito EFI image is built by mediaforge's own FAT writer from a directory.
+TEST(IsoEfiDirBoot, UefiCdromAndHybridDisk) {
+  MF_REQUIRE_BOOT(Firmware::kUefi);
+  TempDir dir;
+  fs::path src = dir / "src";
+  WriteIsoGrubConfig(src, kGrubMarker);
+  std::string why = BuildGrubEfiTree(src / "efi", "");
+  if (!why.empty()) GTEST_SKIP() << why;
+  auto r = RunMediaforgeIso({src.string(), "-o", (dir / "efidir.iso").string(), "--efi-dir", "efi",
+                             "--hybrid", "--date", "1700000000"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (Media media : {Media::kCdrom, Media::kDisk}) {
+    BootOptions options;
+    options.firmware = Firmware::kUefi;
+    options.media = media;
+    options.memory_mb = 512;
+    auto result = BootAndWaitForMarker((dir / "efidir.iso").string(), kGrubMarker, options);
+    EXPECT_TRUE(result.marker_seen) << result.command << "\n" << result.console;
+  }
+}
+
 TEST(IsoIsolinuxBoot, BiosCdromAndHybridDisk) {
   MF_REQUIRE_BOOT(Firmware::kBios);
   TempDir dir;
