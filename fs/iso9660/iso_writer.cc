@@ -44,7 +44,7 @@ struct BootSetup {
   std::vector<std::byte> mbr_template;
 };
 
-absl::StatusOr<BootSetup> PrepareBoot(const IsoWriteOptions& o, SourceNode& root, int64_t date) {
+absl::StatusOr<BootSetup> PrepareBoot(const IsoWriteOptions& o, SourceNode& root) {
   BootSetup b;
   if (o.bios_boot) {
     auto n = FindBootFile(root, *o.bios_boot, "--bios-boot", o.source_dir);
