@@ -2,12 +2,15 @@
 //     [--pbr-code FILE] [--cluster-size SIZE] [--date EPOCH] [--verify] [--yes] [--force] [--json]
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "device/partition_table.h"
 #include "engine/stream_copy.h"
+#include "fs/usb/iso_source.h"
 #include "fs/usb/usb_media.h"
 #include "tools/commands.h"
 #include "tools/output_target.h"
@@ -15,6 +18,30 @@
 
 namespace mediaforge::cli {
 namespace {
+
+// A scratch directory under $TMPDIR for files pulled out of an ISO's EFI image; removed after.
+class StagingDir {
+ public:
+  StagingDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string templ = std::string(base && *base ? base : "/var/tmp") + "/mediaforge-usb-XXXXXX";
+    std::vector<char> buf(templ.begin(), templ.end());
+    buf.push_back('\0');
+    if (::mkdtemp(buf.data()) != nullptr) path_ = buf.data();
+  }
+  ~StagingDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  bool ok() const { return !path_.empty(); }
+  absl::Status status() const {
+    return absl::InternalError("cannot create a staging directory in $TMPDIR");
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 struct UsbArgs {
   std::string source;
@@ -57,10 +84,26 @@ int RunUsb(RunContext& ctx, const UsbArgs& args) {
     if (!code.ok()) return ReportError(code.status());
     opts.pbr_code = std::move(*code);
   }
+  // The source: a directory, or an ISO whose files (and El Torito EFI image files) go on.
+  usb::UsbContent content;
+  std::optional<StagingDir> staging;
   std::error_code ec;
-  if (!std::filesystem::is_directory(args.source, ec)) {
-    return ReportError(absl::InvalidArgumentError(
-        absl::StrCat(args.source, ": not a directory (ISO sources come with the ISO reader)")));
+  std::string iso_volume_id;
+  std::vector<std::string> from_efi_image;
+  if (std::filesystem::is_directory(args.source, ec)) {
+    content.dir = args.source;
+  } else if (std::filesystem::is_regular_file(args.source, ec)) {
+    staging.emplace();
+    if (!staging->ok()) return ReportError(staging->status());
+    auto iso = usb::TreeFromIso(args.source, staging->path());
+    if (!iso.ok()) return ReportError(iso.status());
+    content.tree = std::move(iso->tree);
+    iso_volume_id = iso->volume_id;
+    from_efi_image = iso->from_efi_image;
+    if (opts.label.empty()) opts.label = iso_volume_id.substr(0, 11);
+  } else {
+    return ReportError(
+        absl::NotFoundError(absl::StrCat(args.source, ": no such directory or ISO image")));
   }
 
   // Where it goes and how big it is.
@@ -82,13 +125,13 @@ int RunUsb(RunContext& ctx, const UsbArgs& args) {
     if (!s.ok()) return ReportError(s.status());
     opts.disk_bytes = *s;
   } else {
-    auto s = usb::DiskSizeForTree(opts, args.source, 16 << 20);
+    auto s = usb::DiskSizeForContent(opts, content, 16 << 20);
     if (!s.ok()) return ReportError(s.status());
     opts.disk_bytes = *s;
   }
 
   // Pre-flight: the whole plan (table, sizes, 4 GiB files, names) before any byte is written.
-  auto plan = usb::PlanUsbMedia(opts, args.source);
+  auto plan = usb::PlanUsbMedia(opts, content);
   if (!plan.ok()) return ReportError(plan.status());
   std::vector<std::string> refusals;
   int guard = GuardTargets(ctx, {args.target}, opts.disk_bytes, args.guard,
@@ -154,6 +197,8 @@ int RunUsb(RunContext& ctx, const UsbArgs& args) {
             {"partition",
              {{"offset", plan->table.partition_offset}, {"bytes", plan->table.partition_bytes}}},
             {"label", vol.label},
+            {"iso_volume_id", iso_volume_id},
+            {"from_efi_image", from_efi_image},
             {"files", vol.stats.files},
             {"directories", vol.stats.directories},
             {"content_bytes", vol.stats.file_bytes},
@@ -172,7 +217,7 @@ void AddUsbCommand(CLI::App& app, RunContext& ctx) {
   auto* cmd = app.add_subcommand(
       "usb",
       "Make a bootable USB stick (or stick image): partition table, FAT32, files, boot code");
-  cmd->add_option("SRC", args->source, "Source directory")->required();
+  cmd->add_option("SRC", args->source, "Source directory, or a bootable ISO image")->required();
   cmd->add_option("TARGET", args->target, "Block device or image file")->required();
   cmd->add_option("--scheme", args->scheme, "mbr (FAT32 LBA, active) or gpt (EFI System)");
   cmd->add_option("--label", args->label, "Volume label (11 characters)");

@@ -108,27 +108,34 @@ struct Planned {
   std::optional<ShortName> label;
 };
 
-absl::StatusOr<Planned> PlanTree(const FormatOptions& options,
-                                 const std::optional<std::string>& source_dir) {
+// Plans directories for a tree already scanned (or built from another source, e.g. an ISO).
+absl::StatusOr<Planned> PlanPreparedTree(const FormatOptions& options, SourceTree tree) {
   Planned p;
   auto label = ParseLabel(options.label);
   if (!label.ok()) return label.status();
   p.label = *label;
-  if (source_dir) {
-    auto tree = ScanSourceTree(*source_dir);
-    if (!tree.ok()) return tree.status();
-    p.tree = std::move(*tree);
-  } else {
-    p.tree.root.is_dir = true;
-    p.tree.root.mtime_sec = options.date ? *options.date
-                                         : std::chrono::duration_cast<std::chrono::seconds>(
-                                               std::chrono::system_clock::now().time_since_epoch())
-                                               .count();
-  }
+  p.tree = std::move(tree);
   auto dirs = PlanDirectories(p.tree, p.label.has_value());
   if (!dirs.ok()) return dirs.status();
   p.dirs = std::move(*dirs);
   return p;
+}
+
+absl::StatusOr<Planned> PlanTree(const FormatOptions& options,
+                                 const std::optional<std::string>& source_dir) {
+  SourceTree tree;
+  if (source_dir) {
+    auto scanned = ScanSourceTree(*source_dir);
+    if (!scanned.ok()) return scanned.status();
+    tree = std::move(*scanned);
+  } else {
+    tree.root.is_dir = true;
+    tree.root.mtime_sec = options.date ? *options.date
+                                       : std::chrono::duration_cast<std::chrono::seconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count();
+  }
+  return PlanPreparedTree(options, std::move(tree));
 }
 
 // Assigns clusters in pre-order: each directory, then its files. Everything is contiguous.
@@ -265,10 +272,26 @@ std::shared_ptr<std::vector<std::byte>> BuildReservedArea(const Geometry& g, uin
 
 }  // namespace
 
+static absl::StatusOr<PlannedVolume> PlanVolume(const FormatOptions& options, Planned planned);
+static absl::StatusOr<uint64_t> SizeForPlanned(const FormatOptions& options, const Planned& planned,
+                                               uint64_t slack_bytes, const std::string& source_dir);
+
 absl::StatusOr<PlannedVolume> PlanFatVolume(const FormatOptions& options,
                                             const std::optional<std::string>& source_dir) {
   auto planned = PlanTree(options, source_dir);
   if (!planned.ok()) return planned.status();
+  return PlanVolume(options, std::move(*planned));
+}
+
+absl::StatusOr<PlannedVolume> PlanFatVolume(const FormatOptions& options, SourceTree tree) {
+  auto planned = PlanPreparedTree(options, std::move(tree));
+  if (!planned.ok()) return planned.status();
+  return PlanVolume(options, std::move(*planned));
+}
+
+static absl::StatusOr<PlannedVolume> PlanVolume(const FormatOptions& options,
+                                                Planned planned_value) {
+  Planned* planned = &planned_value;
   std::vector<PlannedDir>& dirs = planned->dirs;
   auto geometry = ComputeGeometry(MakeRequest(options, dirs));
   if (!geometry.ok()) return geometry.status();
@@ -278,7 +301,11 @@ absl::StatusOr<PlannedVolume> PlanFatVolume(const FormatOptions& options,
   PlannedVolume v;
   v.geometry = g;
   v.volume_id = MakeVolumeId(options.date);
-  if (planned->label) v.label = ShortNameToString(*planned->label);
+  if (planned->label) {
+    // A volume label is 11 characters with no 8.3 dot (fatgen103 BS_VolLab).
+    v.label.assign(reinterpret_cast<const char*>(planned->label->data()), planned->label->size());
+    v.label.erase(v.label.find_last_not_of(' ') + 1);
+  }
   std::vector<uint32_t> last_clusters;
   last_clusters.reserve(planned->tree.files + planned->tree.directories + 1);
   const uint32_t end = Allocate(dirs, g, &last_clusters);
@@ -312,7 +339,7 @@ absl::StatusOr<PlannedVolume> PlanFatVolume(const FormatOptions& options,
     for (const PlannedEntry& e : d.entries) {
       if (e.node->is_dir || e.node->size == 0) continue;
       const uint64_t at = base + g.cluster_offset(e.first_cluster);
-      v.layout.AddFileRange(at, e.node->path, 0, e.node->size);
+      v.layout.AddFileRange(at, e.node->path, e.node->source_offset, e.node->size);
       // The tail of the last cluster is written as zeros: the run stays contiguous, so the
       // engine issues large writes across files.
       v.layout.AddZeros(at + e.node->size, CeilDiv(e.node->size, cb) * cb - e.node->size);
@@ -326,6 +353,20 @@ absl::StatusOr<uint64_t> SizeForTree(const FormatOptions& options, const std::st
                                      uint64_t slack_bytes) {
   auto planned = PlanTree(options, source_dir);
   if (!planned.ok()) return planned.status();
+  return SizeForPlanned(options, *planned, slack_bytes, source_dir);
+}
+
+absl::StatusOr<uint64_t> SizeForTree(const FormatOptions& options, SourceTree tree,
+                                     uint64_t slack_bytes) {
+  auto planned = PlanPreparedTree(options, std::move(tree));
+  if (!planned.ok()) return planned.status();
+  return SizeForPlanned(options, *planned, slack_bytes, "source tree");
+}
+
+static absl::StatusOr<uint64_t> SizeForPlanned(const FormatOptions& options,
+                                               const Planned& planned_ref, uint64_t slack_bytes,
+                                               const std::string& source_dir) {
+  const Planned* planned = &planned_ref;
   constexpr uint64_t kUnit = 4096;
   auto fits = [&](uint64_t bytes) {
     FormatOptions o = options;

@@ -14,6 +14,7 @@
 #include "device/target.h"
 #include "engine/layout.h"
 #include "fs/fat32/geometry.h"
+#include "fs/fat32/tree_planner.h"
 
 namespace mediaforge::fat32 {
 
@@ -71,10 +72,18 @@ struct PlannedVolume {
 absl::StatusOr<PlannedVolume> PlanFatVolume(const FormatOptions& options,
                                             const std::optional<std::string>& source_dir);
 
+// The same for a tree prepared by the caller (files may be ranges of one big file, e.g. the
+// files of an ISO image: SourceNode::source_offset). The caller has run the pre-flight checks
+// that ScanSourceTree runs for directories (4 GiB files, names, collisions).
+absl::StatusOr<PlannedVolume> PlanFatVolume(const FormatOptions& options, SourceTree tree);
+
 // The smallest volume_bytes (a multiple of 4096) with which PlanFatVolume(options, source_dir)
 // succeeds, for El Torito EFI images and ESPs sized to their content. options.volume_bytes is
 // ignored; `slack_bytes` of free space are added on top.
 absl::StatusOr<uint64_t> SizeForTree(const FormatOptions& options, const std::string& source_dir,
+                                     uint64_t slack_bytes = 0);
+
+absl::StatusOr<uint64_t> SizeForTree(const FormatOptions& options, SourceTree tree,
                                      uint64_t slack_bytes = 0);
 
 // Installs a partition boot record in a planned volume: bytes 0-2 and code offset-511 of `pbr`

@@ -20,6 +20,9 @@ struct SourceNode {
   std::string path;  // full source path (read by the engine, named in messages)
   bool is_dir = false;
   uint64_t size = 0;  // files
+  // Files: where the content starts inside `path` (non-zero for trees built from one big file,
+  // such as the files of an ISO image).
+  uint64_t source_offset = 0;
   int64_t mtime_sec = 0;
   int64_t mtime_nsec = 0;
   std::vector<SourceNode> children;  // directories: sorted by name (byte order)

@@ -15,7 +15,7 @@ uint64_t SeedFrom(const UsbMediaOptions& o) {
 }  // namespace
 
 absl::StatusOr<UsbMediaPlan> PlanUsbMedia(const UsbMediaOptions& options,
-                                          const std::optional<std::string>& source_dir) {
+                                          const UsbContent& content) {
   device::PartitionPlan pp;
   pp.scheme = options.scheme;
   pp.disk_bytes = options.disk_bytes;
@@ -33,7 +33,8 @@ absl::StatusOr<UsbMediaPlan> PlanUsbMedia(const UsbMediaOptions& options,
   fo.label = options.label;
   fo.date = options.date;
   fo.zero_fill = options.zero_fill;
-  auto volume = fat32::PlanFatVolume(fo, source_dir);
+  auto volume = content.tree ? fat32::PlanFatVolume(fo, *content.tree)
+                             : fat32::PlanFatVolume(fo, content.dir);
   if (!volume.ok()) {
     return absl::Status(volume.status().code(),
                         absl::StrCat("FAT32 partition of ", table->partition_bytes,
@@ -70,14 +71,15 @@ absl::StatusOr<UsbMediaPlan> PlanUsbMedia(const UsbMediaOptions& options,
   return plan;
 }
 
-absl::StatusOr<uint64_t> DiskSizeForTree(const UsbMediaOptions& options,
-                                         const std::string& source_dir, uint64_t slack_bytes) {
+absl::StatusOr<uint64_t> DiskSizeForContent(const UsbMediaOptions& options,
+                                            const UsbContent& content, uint64_t slack_bytes) {
   fat32::FormatOptions fo;
   fo.bytes_per_sector = options.sector_size;
   fo.type = fat32::FatType::kFat32;
   fo.cluster_bytes = options.cluster_bytes;
   fo.device_offset = kMiB;
-  auto volume_bytes = fat32::SizeForTree(fo, source_dir, slack_bytes);
+  auto volume_bytes = content.tree ? fat32::SizeForTree(fo, *content.tree, slack_bytes)
+                                   : fat32::SizeForTree(fo, content.dir.value_or(""), slack_bytes);
   if (!volume_bytes.ok()) return volume_bytes.status();
   // 1 MiB before the partition; GPT needs 33 sectors at the end too; round up to a MiB.
   uint64_t disk = kMiB + *volume_bytes + kMiB;

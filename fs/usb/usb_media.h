@@ -36,12 +36,19 @@ struct UsbMediaPlan {
   fat32::PlannedVolume volume;
 };
 
-absl::StatusOr<UsbMediaPlan> PlanUsbMedia(const UsbMediaOptions& options,
-                                          const std::optional<std::string>& source_dir);
+// What goes onto the stick: a directory, or a tree prepared by the caller (an ISO's files, see
+// iso_source.h), or nothing (an empty FAT32 stick).
+struct UsbContent {
+  std::optional<std::string> dir;
+  std::optional<fat32::SourceTree> tree;
+};
 
-// The smallest disk (a whole number of MiB) that holds `source_dir` on such a stick, with
+absl::StatusOr<UsbMediaPlan> PlanUsbMedia(const UsbMediaOptions& options,
+                                          const UsbContent& content);
+
+// The smallest disk (a whole number of MiB) that holds `content` on such a stick, with
 // `slack_bytes` free: for image files made without --size.
-absl::StatusOr<uint64_t> DiskSizeForTree(const UsbMediaOptions& options,
-                                         const std::string& source_dir, uint64_t slack_bytes);
+absl::StatusOr<uint64_t> DiskSizeForContent(const UsbMediaOptions& options,
+                                            const UsbContent& content, uint64_t slack_bytes);
 
 }  // namespace mediaforge::usb

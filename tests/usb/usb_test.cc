@@ -306,3 +306,90 @@ TEST(UsbVerify, CleanStickPassesAndDamageIsListedWithOffsets) {
 
 }  // namespace
 }  // namespace mediaforge
+
+namespace mediaforge {
+namespace {
+
+// An ISO made by xorriso (not by mediaforge) whose UEFI loader lives only inside its El Torito
+// EFI image (a FAT image made by mkfs.fat + mcopy), as grub-mkrescue and many distributions do.
+TEST(UsbFromIso, XorrisoIsoWithLoaderOnlyInEfiImageBootsOnOvmf) {
+  MF_REQUIRE_TOOL("xorriso");
+  MF_REQUIRE_TOOL("mkfs.fat");
+  MF_REQUIRE_TOOL("mcopy");
+  MF_REQUIRE_BOOT(testing::Firmware::kUefi);
+  std::string gwhy = testing::GrubUnavailable("x86_64-efi");
+  if (!gwhy.empty()) GTEST_SKIP() << gwhy;
+  TempDir dir;
+  fs::create_directories(dir / "efi" / "EFI" / "BOOT");
+  fs::create_directories(dir / "tree" / "boot");
+  fs::create_directories(dir / "tree" / "live");
+  std::string why;
+  ASSERT_TRUE(testing::BuildGrubEfiStandalone((dir / "efi/EFI/BOOT/BOOTX64.EFI").string(),
+                                              testing::MarkerGrubConfig("MEDIAFORGE-ISO2USB-OK"),
+                                              &why))
+      << why;
+  testing::WritePatternFile(dir / "tree" / "live" / "filesystem.squashfs", 5'000'000, 9);
+  testing::WriteWholeFile(dir / "tree" / "README.diskdefines", "#define DISKNAME Test\n");
+  std::string efi_img = (dir / "tree" / "boot" / "efi.img").string();
+  ASSERT_EQ(testing::RunShell("truncate -s 8M '" + efi_img + "' && mkfs.fat -F 12 '" + efi_img +
+                              "' >/dev/null && mcopy -s -i '" + efi_img + "' '" +
+                              (dir / "efi" / "EFI").string() + "' ::/")
+                .exit_code,
+            0);
+  std::string iso = (dir / "x.iso").string();
+  auto x = testing::Run({"xorriso", "-as", "mkisofs", "-R", "-J", "-V", "XORRISO_LIVE", "-e",
+                         "boot/efi.img", "-no-emul-boot", "-o", iso, (dir / "tree").string()});
+  ASSERT_EQ(x.exit_code, 0) << x.output;
+
+  std::string img = (dir / "stick.img").string();
+  auto r = Cli({"usb", iso, img, "--verify", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = LastJson(r.output);
+  EXPECT_EQ(j["verified"], true);
+  EXPECT_EQ(j["from_efi_image"][0], "EFI/BOOT/BOOTX64.EFI") << j.dump();
+  EXPECT_EQ(j["iso_volume_id"], "XORRISO_LIVE");
+  // The ISO's own files are there byte for byte, under their Rock Ridge names.
+  TempDir out;
+  ASSERT_EQ(testing::Run({"mcopy", "-n", "-i", img + "@@1M", "::live/filesystem.squashfs",
+                          (out / "f").string()})
+                .exit_code,
+            0);
+  EXPECT_TRUE(ReadWholeFile(out / "f") == ReadWholeFile(dir / "tree/live/filesystem.squashfs"));
+  auto boot = testing::BootAndWaitForMarker(
+      img, "MEDIAFORGE-ISO2USB-OK",
+      {.firmware = testing::Firmware::kUefi, .media = testing::Media::kDisk});
+  EXPECT_TRUE(boot.marker_seen) << boot.command << "\n" << boot.console;
+}
+
+TEST(UsbFromIso, NotAnIsoIsAClearErrorAndTargetUnchanged) {
+  TempDir dir;
+  testing::WritePatternFile(dir / "fake.iso", 100'000, 1);
+  testing::WriteWholeFile(dir / "stick.img", "keep me");
+  auto r = Cli({"usb", (dir / "fake.iso").string(), (dir / "stick.img").string(), "--size", "64M"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("not an ISO9660 image"), std::string::npos) << r.output;
+  EXPECT_EQ(ReadWholeFile(dir / "stick.img").size(), 7u);
+}
+
+TEST(UsbFromIso, FilesOf4GiBInTheIsoAreListedBeforeAnyWrite) {
+  TempDir dir;
+  fs::create_directories(dir / "tree" / "sources");
+  { std::ofstream f(dir / "tree" / "sources" / "install.wim"); }
+  fs::resize_file(dir / "tree" / "sources" / "install.wim", (4ull << 30) + 4096);
+  testing::WriteWholeFile(dir / "tree" / "setup.exe", "MZ");
+  std::string iso = (dir / "win.iso").string();
+  // mediaforge's own ISO writer (multi-extent, level 3) builds this 4 GiB fixture ~8x faster
+  // than xorriso; the xorriso-made ISO is exercised by the EFI-image test above.
+  auto x = Cli({"iso", (dir / "tree").string(), "-o", iso});
+  ASSERT_EQ(x.exit_code, 0) << x.output;
+  fs::remove(dir / "tree" / "sources" / "install.wim");
+  testing::WriteWholeFile(dir / "stick.img", "keep me");
+  auto r = Cli({"usb", iso, (dir / "stick.img").string(), "--size", "64M"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("sources/install.wim"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("4294971392"), std::string::npos) << r.output;
+  EXPECT_EQ(ReadWholeFile(dir / "stick.img").size(), 7u);
+}
+
+}  // namespace
+}  // namespace mediaforge
