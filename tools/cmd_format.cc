@@ -179,6 +179,7 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
   }
 
   // Pre-flight: the whole plan, before anything is created, resized or written.
+  const auto plan_start = std::chrono::steady_clock::now();
   auto planned = fat32::PlanFatVolume(options, from);
   if (!planned.ok()) {
     Say(absl::StrCat("mediaforge: ", planned.status().message()));
@@ -190,6 +191,8 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
                : kExitError;
   }
   const fat32::Geometry& g = planned->geometry;
+  const double plan_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - plan_start).count();
   if (block) {
     // TODO(guard): GuardTargets is the lead's wrong-disk guard (mounted, backs /, removable,
     // size); it also asks on a TTY or requires --yes.
@@ -242,6 +245,7 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
                          {"directories", s.directories},
                          {"file_bytes", s.file_bytes},
                          {"bytes_written", report->bytes},
+                         {"plan_seconds", plan_seconds},
                          {"seconds", seconds}});
   return kExitOk;
 }

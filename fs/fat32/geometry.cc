@@ -51,6 +51,11 @@ absl::StatusOr<Geometry> LayOut(const GeometryRequest& req, FatType type, uint32
     g.root_entries = static_cast<uint32_t>(
         CeilDiv(std::max<uint32_t>(req.min_root_entries, 1), per_sector) * per_sector);
     g.root_dir_sectors = g.root_entries / per_sector;
+    if (g.root_entries > 0xFFFF) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a root directory of ", req.min_root_entries, " entries is more than ",
+                       FatTypeName(type), " can hold (65535); FAT32 roots grow as needed"));
+    }
   }
   const uint32_t min_reserved = type == FatType::kFat32 ? 32 : 1;
   uint64_t align = req.align_bytes;

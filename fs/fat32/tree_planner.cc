@@ -26,24 +26,27 @@ struct Scanner {
     problems.push_back({path, std::move(what)});
   }
 
+  // Reads one directory through its descriptor: names are stat'ed relative to it (no path
+  // walks), with one fstatat per entry unless it is a symbolic link.
   void ScanDir(SourceNode& node, const struct stat& st) {
     ancestors.emplace_back(st.st_dev, st.st_ino);
-    DIR* d = ::opendir(node.path.c_str());
+    const int dfd = ::open(node.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR* d = dfd < 0 ? nullptr : ::fdopendir(dfd);
     if (d == nullptr) {
       Problem(node.path, absl::StrCat("cannot open directory: ", std::strerror(errno)));
+      if (dfd >= 0) ::close(dfd);
       ancestors.pop_back();
       return;
     }
-    std::vector<std::string> names;
+    std::vector<std::pair<std::string, unsigned char>> names;
     while (struct dirent* e = ::readdir(d)) {
       if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
-      names.emplace_back(e->d_name);
+      names.emplace_back(e->d_name, e->d_type);
     }
-    ::closedir(d);
     std::sort(names.begin(), names.end());
     // Case-insensitive collisions within this directory.
     std::map<std::u16string, std::string> folded;
-    for (const std::string& name : names) {
+    for (const auto& [name, type] : names) {
       std::string path = node.path + "/" + name;
       if (auto why = LongNameProblem(name)) {
         Problem(path, *why);
@@ -55,21 +58,23 @@ struct Scanner {
                                    "' when case is ignored (FAT names are case-insensitive)"));
         continue;
       }
-      AddChild(node, name, std::move(path));
+      AddChild(node, dfd, name, type, std::move(path));
     }
+    ::closedir(d);  // closes dfd
     ancestors.pop_back();
   }
 
-  void AddChild(SourceNode& parent, const std::string& name, std::string path) {
-    struct stat lst, st;
-    if (::lstat(path.c_str(), &lst) != 0) {
-      Problem(path, absl::StrCat("cannot stat: ", std::strerror(errno)));
-      return;
-    }
-    if (::stat(path.c_str(), &st) != 0) {
-      Problem(path, S_ISLNK(lst.st_mode) ? absl::StrCat("symbolic link whose target is missing (",
-                                                        std::strerror(errno), ")")
-                                         : absl::StrCat("cannot stat: ", std::strerror(errno)));
+  void AddChild(SourceNode& parent, int dfd, const std::string& name, unsigned char type,
+                std::string path) {
+    struct stat st;
+    const bool plain = type == DT_REG || type == DT_DIR;
+    if (::fstatat(dfd, name.c_str(), &st, plain ? AT_SYMLINK_NOFOLLOW : 0) != 0) {
+      struct stat lst;
+      const bool link =
+          ::fstatat(dfd, name.c_str(), &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(lst.st_mode);
+      Problem(path, link ? absl::StrCat("symbolic link whose target is missing (",
+                                        std::strerror(errno), ")")
+                         : absl::StrCat("cannot stat: ", std::strerror(errno)));
       return;
     }
     SourceNode child;
@@ -95,7 +100,7 @@ struct Scanner {
                                          kMaxFatFileSize, " bytes, 4 GiB - 1)"));
         return;
       }
-      if (::access(child.path.c_str(), R_OK) != 0) {
+      if (!is_root && ::faccessat(dfd, name.c_str(), R_OK, 0) != 0) {
         Problem(child.path, absl::StrCat("cannot read: ", std::strerror(errno)));
         return;
       }
@@ -107,6 +112,7 @@ struct Scanner {
     }
     parent.children.push_back(std::move(child));
   }
+  bool is_root = ::geteuid() == 0;  // root reads every file: skip the per-file access check
 };
 
 }  // namespace

@@ -1,0 +1,102 @@
+#!/bin/bash
+# FAT32 side by side: the same ~2 GiB / ~20k-file tree into a FAT32 image by
+#   mediaforge format IMG --size S --from TREE
+# and by
+#   mkfs.fat -F 32 IMG && mcopy -s -i IMG TREE/* ::/
+# then a 2 TiB sparse image formatted by both, in one run; prints the times and ratios.
+# Every image is checked with fsck.fat -n afterwards (outside the timing).
+#
+# Usage: bench/compare-fat32.sh [path/to/mediaforge]
+# Env:   TREE_MB (2048), FILES (20000), IMAGE_SIZE (3G), RUNS (2: best of), KEEP_TREE=1,
+#        COLD=1 (drop the page cache before each run; default: warm cache for both tools)
+set -euo pipefail
+
+MF=${1:-${MEDIAFORGE:-$(dirname "$0")/../build/tools/mediaforge}}
+TREE_MB=${TREE_MB:-2048}
+FILES=${FILES:-20000}
+IMAGE_SIZE=${IMAGE_SIZE:-3G}
+RUNS=${RUNS:-2}
+for tool in mkfs.fat mcopy fsck.fat python3; do
+  command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
+done
+[ -x "$MF" ] || { echo "mediaforge not found at $MF (pass its path)" >&2; exit 2; }
+
+WORK=$(mktemp -d /var/tmp/mf-bench-fat32.XXXXXX)
+cleanup() { [ "${KEEP_TREE:-0}" = 1 ] && echo "kept $WORK" >&2 || rm -rf "$WORK"; }
+trap cleanup EXIT
+TREE=$WORK/tree
+
+echo "generating $FILES files, ~$TREE_MB MiB in $TREE" >&2
+python3 - "$TREE" "$FILES" "$TREE_MB" <<'PY'
+import os, random, sys
+root, files, total_mb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(42)
+# Log-uniform sizes (a few bytes to a few MiB), scaled to the total.
+raw = [2 ** rng.uniform(6, 22) for _ in range(files)]
+scale = total_mb * 2**20 / sum(raw)
+block = os.urandom(8 << 20)
+for i, r in enumerate(raw):
+    d = os.path.join(root, f"Directory {i // 100:03d}", f"Sub {i // 25 % 4}")
+    os.makedirs(d, exist_ok=True)
+    size = max(0, int(r * scale))
+    name = f"File number {i:05d} with a Long Name.dat" if i % 3 else f"F{i:05d}.BIN"
+    with open(os.path.join(d, name), "wb") as f:
+        off = (i * 7919) % (len(block) // 2)
+        while size > 0:
+            n = min(size, len(block) - off)
+            f.write(block[off:off + n])
+            size -= n
+            off = 0
+PY
+TREE_BYTES=$(du -sb --apparent-size "$TREE" | cut -f1)
+NFILES=$(find "$TREE" -type f | wc -l)
+
+settle() {
+  sync
+  if [ "${COLD:-0}" = 1 ]; then echo 3 > /proc/sys/vm/drop_caches; else cat "$TREE"/*/*/* > /dev/null; fi
+}
+
+# best-of-RUNS wall time of a shell snippet (after settle)
+time_best() {
+  local best="" t0 t1 dt
+  for _ in $(seq "$RUNS"); do
+    settle
+    t0=$(date +%s.%N)
+    bash -c "$1" >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; exit 1; }
+    t1=$(date +%s.%N)
+    dt=$(echo "$t1 - $t0" | bc -l)
+    if [ -z "$best" ] || (( $(echo "$dt < $best" | bc -l) )); then best=$dt; fi
+  done
+  printf '%.3f' "$best"
+}
+
+check() {
+  fsck.fat -n "$1" >"$WORK/fsck" 2>&1 || { echo "fsck.fat found problems in $1:" >&2; cat "$WORK/fsck" >&2; exit 1; }
+}
+
+MF_IMG=$WORK/mediaforge.img
+PEER_IMG=$WORK/peer.img
+T_MF=$(time_best "rm -f $MF_IMG; '$MF' format $MF_IMG --size $IMAGE_SIZE --from '$TREE' --no-progress")
+check "$MF_IMG"
+T_PEER=$(time_best "rm -f $PEER_IMG; truncate -s $IMAGE_SIZE $PEER_IMG && mkfs.fat -F 32 $PEER_IMG && mcopy -s -Q -i $PEER_IMG '$TREE'/* ::/ && sync $PEER_IMG")
+check "$PEER_IMG"
+rm -f "$MF_IMG" "$PEER_IMG"
+
+BIG=$WORK/big.img
+T_MF_BIG=$(time_best "rm -f $BIG; '$MF' format $BIG --size 2T --no-progress")
+check "$BIG"
+T_PEER_BIG=$(time_best "rm -f $BIG; truncate -s 2T $BIG && mkfs.fat -F 32 $BIG && sync $BIG")
+check "$BIG"
+rm -f "$BIG"
+
+echo
+echo "tree: $NFILES files, $TREE_BYTES bytes; image $IMAGE_SIZE; best of $RUNS; cache: $([ "${COLD:-0}" = 1 ] && echo cold || echo warm)"
+printf '%-44s %10s\n' "case" "seconds"
+printf '%-44s %10s\n' "tree: mediaforge format --from" "$T_MF"
+printf '%-44s %10s\n' "tree: mkfs.fat -F 32 + mcopy -s" "$T_PEER"
+printf '%-44s %10s\n' "2 TiB sparse: mediaforge format" "$T_MF_BIG"
+printf '%-44s %10s\n' "2 TiB sparse: mkfs.fat -F 32" "$T_PEER_BIG"
+printf 'tree speed-up (mkfs.fat+mcopy / mediaforge): %.1fx (goal >= 3x)\n' "$(echo "$T_PEER / $T_MF" | bc -l)"
+printf 'format speed-up (mkfs.fat / mediaforge): %.1fx (goal >= 1x)\n' "$(echo "$T_PEER_BIG / $T_MF_BIG" | bc -l)"
+printf 'tree throughput: mediaforge %.0f MB/s, mkfs.fat+mcopy %.0f MB/s\n' \
+  "$(echo "$TREE_BYTES / $T_MF / 1000000" | bc -l)" "$(echo "$TREE_BYTES / $T_PEER / 1000000" | bc -l)"
