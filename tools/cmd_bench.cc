@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -38,6 +39,7 @@ struct BenchArgs {
   double seconds = 3;
   std::string io_engine = "auto";
   std::string group = "1M";
+  std::vector<std::string> tests;  // "seq-write-qd8", ...: run only these figures
   uint64_t seed = 0;
   // Testing aids (hidden): make the target lie or fail, to see a fake drive's report and try
   // scripts' gating on exit code 1 without owning such a drive.
@@ -88,6 +90,21 @@ int RunSpeed(RunContext& ctx, const BenchArgs& args, device::Target& target, uin
   o.engine = args.io_engine == "threads" ? tp::IoEnginePreference::kThreads
                                          : tp::IoEnginePreference::kAuto;
   o.cancel = &ctx.cancel;
+  if (!args.tests.empty()) {
+    std::vector<tp::SpeedTestSpec> chosen;
+    for (const tp::SpeedTestSpec& spec : o.tests) {
+      std::string name = absl::StrCat(spec.test, "-qd", spec.queue_depth);
+      if (std::find(args.tests.begin(), args.tests.end(), name) != args.tests.end()) {
+        chosen.push_back(spec);
+      }
+    }
+    if (chosen.size() != args.tests.size()) {
+      Say("mediaforge: --test takes seq-write-qd1, seq-write-qd8, seq-read-qd1, seq-read-qd8, "
+          "rand-write-qd1, rand-write-qd32, rand-read-qd1, rand-read-qd32");
+      return kExitError;
+    }
+    o.tests = chosen;
+  }
   const bool draw = ctx.stderr_is_tty && !args.common.no_progress && !args.common.json;
   size_t step = 0;
   o.progress = [&](const tp::SpeedTestSpec& spec, int run, int runs) {
@@ -386,6 +403,9 @@ void AddBenchCommand(CLI::App& app, RunContext& ctx) {
       ->check(CLI::Range(0.05, 3600.0));
   cmd->add_option("--io-engine", args->io_engine, "auto (io_uring when possible) or threads")
       ->check(CLI::IsMember({"auto", "threads"}));
+  cmd->add_option("--test", args->tests,
+                  "Run only this figure (repeatable): seq-write-qd1, seq-read-qd8, rand-read-qd32, "
+                  "...");
   cmd->add_option("--group", args->group, "--probe: precision of the capacity found");
   cmd->add_option("--seed", args->seed, "Seed of the keyed data and random offsets");
   cmd->add_option("--simulate-fake", args->simulate_fake)->group("");
