@@ -76,18 +76,26 @@ absl::Status ResolveOptions(IsoFlags& f) {
   return iso9660::ValidateIsoOptions(o);
 }
 
+// --json: even a failure prints one object (with the error) on stdout.
+int Fail(const IsoFlags& f, const absl::Status& status) {
+  EmitJson(f.common, {{"output", f.output},
+                      {"volumes", nlohmann::json::array()},
+                      {"error", std::string(status.message())}});
+  return ReportError(status);
+}
+
 int RunIso(IsoFlags& f, RunContext& ctx) {
-  if (auto s = ResolveOptions(f); !s.ok()) return ReportError(s);
+  if (auto s = ResolveOptions(f); !s.ok()) return Fail(f, s);
   auto start = std::chrono::steady_clock::now();
   auto plan = iso9660::PlanIso(f.options);
-  if (!plan.ok()) return ReportError(plan.status());
+  if (!plan.ok()) return Fail(f, plan.status());
   ProgressLine progress(ctx, f.common, "iso");
   engine::CopyOptions copy;
   copy.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
   copy.cancel = &ctx.cancel;
   auto written = iso9660::WriteIsoPlan(*plan, f.output, copy);
   progress.Finish();
-  if (!written.ok()) return ReportError(written.status());
+  if (!written.ok()) return Fail(f, written.status());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   nlohmann::json volumes = nlohmann::json::array();
@@ -110,7 +118,8 @@ int RunIso(IsoFlags& f, RunContext& ctx) {
                       {"bytes", bytes},
                       {"date", plan->date},
                       {"seconds", seconds},
-                      {"mb_per_s", seconds > 0 ? bytes / seconds / 1e6 : 0.0}});
+                      {"mb_per_s", seconds > 0 ? bytes / seconds / 1e6 : 0.0},
+                      {"error", nullptr}});
   return kExitOk;
 }
 

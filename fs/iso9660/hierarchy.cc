@@ -71,6 +71,8 @@ void Hierarchy::AddRecord(DirectoryPlan& dir, const SourceNode& node,
         PlanSystemUse(RockRidgeEntries(node, role, is_root, time), kMaxRecordLength - fixed, pool_);
   }
   uint32_t length = fixed + r.system_use.InlineLength();
+  // Regenerated when the record is written: large trees would otherwise hold every entry twice.
+  std::string().swap(r.system_use.entries);
   r.length = static_cast<uint8_t>(length + (length % 2));
   dir.records.push_back(std::move(r));
 }
@@ -161,8 +163,9 @@ void Hierarchy::WriteRecord(const RecordPlan& r, const DirectoryPlan& dir, std::
   rec.name_length = static_cast<uint8_t>(r.identifier.size());
   std::memcpy(dst, &rec, sizeof rec);
   std::memcpy(dst + sizeof rec, r.identifier.data(), r.identifier.size());
-  std::byte* su = dst + FixedPartLength(r.identifier);
-  WriteSystemUse(r.system_use, pool_lba_, su, pool_bytes);
+  if (!rock_ridge_ || flavor_ != Flavor::kIso9660) return;
+  std::string entries = RockRidgeEntries(*r.node, r.role, dir.parent == &dir, Clamp(r.node->mtime));
+  WriteSystemUse(r.system_use, entries, pool_lba_, dst + FixedPartLength(r.identifier), pool_bytes);
 }
 
 std::vector<std::byte> Hierarchy::Serialize() const {

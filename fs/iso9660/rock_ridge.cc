@@ -176,15 +176,13 @@ uint32_t ContinuationPool::blocks() const {
   return static_cast<uint32_t>((used_ + kBlockSize - 1) / kBlockSize);
 }
 
-uint32_t SystemUsePlan::InlineLength() const {
-  if (piece_ends.empty()) return static_cast<uint32_t>(entries.size());
-  return piece_ends[0] + kContinuationEntryLength;
-}
+uint32_t SystemUsePlan::InlineLength() const { return inline_length; }
 
 SystemUsePlan PlanSystemUse(std::string entries, size_t inline_capacity, ContinuationPool& pool) {
   SystemUsePlan plan;
   plan.entries = std::move(entries);
   const std::string& e = plan.entries;
+  plan.inline_length = static_cast<uint32_t>(e.size());
   if (e.size() <= inline_capacity) return plan;
   // Cut the entries into pieces; each piece but the last leaves room for a CE entry.
   size_t pos = 0;
@@ -204,6 +202,7 @@ SystemUsePlan PlanSystemUse(std::string entries, size_t inline_capacity, Continu
     pos = end;
     capacity = kBlockSize;
   }
+  plan.inline_length = plan.piece_ends[0] + kContinuationEntryLength;
   for (size_t k = 1; k < plan.piece_ends.size(); ++k) {
     uint32_t length = plan.piece_ends[k] - plan.piece_ends[k - 1];
     if (k + 1 < plan.piece_ends.size()) length += kContinuationEntryLength;
@@ -212,9 +211,8 @@ SystemUsePlan PlanSystemUse(std::string entries, size_t inline_capacity, Continu
   return plan;
 }
 
-void WriteSystemUse(const SystemUsePlan& plan, uint32_t pool_lba, std::byte* record_su,
-                    std::vector<std::byte>& pool_bytes) {
-  const std::string& e = plan.entries;
+void WriteSystemUse(const SystemUsePlan& plan, const std::string& e, uint32_t pool_lba,
+                    std::byte* record_su, std::vector<std::byte>& pool_bytes) {
   if (plan.piece_ends.empty()) {
     std::memcpy(record_su, e.data(), e.size());
     return;

@@ -33,9 +33,12 @@ class ContinuationPool {
 
 // Where a record's System Use entries go: piece 0 in the record, the rest in continuation areas.
 struct SystemUsePlan {
-  std::string entries;                 // all entries back to back
+  // All entries back to back while planning; dropped afterwards on large trees (see
+  // Hierarchy::AddRecord) and regenerated for WriteSystemUse.
+  std::string entries;
   std::vector<uint32_t> piece_ends;    // end of each piece in `entries`; empty: all inline
   std::vector<uint32_t> area_offsets;  // pool offset of the area of pieces 1, 2, ...
+  uint32_t inline_length = 0;          // bytes in the record (piece 0 and its CE)
 
   uint32_t InlineLength() const;
 };
@@ -48,7 +51,8 @@ SystemUsePlan PlanSystemUse(std::string entries, size_t inline_capacity, Continu
 
 // Writes piece 0 (and its CE) to `record_su`, and the continuation areas into `pool_bytes`
 // (the pool's in-memory image, which starts at block `pool_lba`).
-void WriteSystemUse(const SystemUsePlan& plan, uint32_t pool_lba, std::byte* record_su,
-                    std::vector<std::byte>& pool_bytes);
+// `entries` is the string the plan was made from.
+void WriteSystemUse(const SystemUsePlan& plan, const std::string& entries, uint32_t pool_lba,
+                    std::byte* record_su, std::vector<std::byte>& pool_bytes);
 
 }  // namespace mediaforge::iso9660

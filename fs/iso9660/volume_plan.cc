@@ -165,6 +165,9 @@ absl::StatusOr<engine::Layout> PlanVolume(SourceNode& root, const VolumeParams& 
     layout.AddBytes(uint64_t{a.joliet_m_table} * kBlockSize, std::move(jt.m_table));
     layout.AddBytes(uint64_t{joliet->first_lba()} * kBlockSize, joliet->Serialize());
   }
+  // The directory plans are done with; free them before the file extents are added.
+  primary->reset();
+  joliet.reset();
 
   // El Torito catalog (El Torito 1.0 2.0-2.4).
   uint32_t efi_lba = 0;
@@ -199,7 +202,7 @@ absl::StatusOr<engine::Layout> PlanVolume(SourceNode& root, const VolumeParams& 
     if (n.content) {
       layout.AddBytes(offset, n.content, 0, n.size);
     } else {
-      layout.AddFileRange(offset, n.source_path, 0, n.size);
+      layout.AddFileRange(offset, std::move(n.source_path), 0, n.size);  // one copy of the path
     }
   });
 

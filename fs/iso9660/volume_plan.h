@@ -47,6 +47,8 @@ struct VolumeParams {
 // Largest boot image read into memory for patching.
 inline constexpr uint64_t kMaxPatchedBootImage = 64ull << 20;
 
+// Assigns data blocks to the files of `root` and moves their source paths into the layout (the
+// tree is spent afterwards, apart from sizes and names).
 absl::StatusOr<engine::Layout> PlanVolume(SourceNode& root, const VolumeParams& params);
 
 }  // namespace mediaforge::iso9660
