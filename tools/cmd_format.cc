@@ -20,6 +20,7 @@
 #include "device/target.h"
 #include "engine/stream_copy.h"
 #include "fs/fat32/fat32.h"
+#include "fs/fat32/source_prefetch.h"
 #include "tools/commands.h"
 #include "tools/target_guard.h"
 
@@ -35,6 +36,8 @@ struct FormatArgs {
   std::string sector_size;
   int fat = 0;
   std::string date;
+  std::string block_size = "4M";
+  int buffers = 8;
   GuardFlags guard;
   CommonFlags common;
 };
@@ -76,6 +79,7 @@ absl::StatusOr<engine::CopyReport> WriteImageFile(RunContext& ctx, const std::st
   const std::string tmp = absl::StrCat(dir, "/.", base, ".mediaforge-", getpid());
   struct stat old;
   const bool existed = ::stat(path.c_str(), &old) == 0;
+  // O_DIRECT (the default): measured faster than buffered writes + fdatasync for image files.
   auto target = device::OpenTarget(tmp, {.write = true, .create = true, .truncate = true});
   if (!target.ok()) return target.status();
   device::Target* targets[] = {target->get()};
@@ -205,10 +209,20 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
     device_target = std::move(*t);
   }
 
+  auto block_size = ParseSize(args.block_size);
+  if (!block_size.ok()) return ReportError(block_size.status());
   ProgressLine progress(ctx, args.common, "format");
   engine::CopyOptions copy;
+  copy.block_size = *block_size;
+  copy.buffers = args.buffers;
   copy.cancel = &ctx.cancel;
-  copy.progress = [&](uint64_t d, uint64_t t) { progress.Update(d, t); };
+  // Source files are asked for ahead of the copy: cold trees of many files read in parallel.
+  std::optional<fat32::SourcePrefetcher> prefetch;
+  if (planned->stats.files > 0) prefetch.emplace(planned->layout);
+  copy.progress = [&](uint64_t d, uint64_t t) {
+    progress.Update(d, t);
+    if (prefetch) prefetch->Progress(d);
+  };
   const auto t0 = std::chrono::steady_clock::now();
   absl::StatusOr<engine::CopyReport> report;
   if (block) {
@@ -271,6 +285,8 @@ void AddFormatCommand(CLI::App& app, RunContext& ctx) {
                   "Logical sector size for image files (512 or 4096; devices use their own)");
   cmd->add_option("--date", args->date,
                   "Seconds since 1970: reproducible output (default: SOURCE_DATE_EPOCH)");
+  cmd->add_option("--block-size", args->block_size, "Size of each write (default 4M)");
+  cmd->add_option("--buffers", args->buffers, "Buffers in flight (default 8)");
   AddGuardFlags(*cmd, args->guard);
   AddCommonFlags(*cmd, args->common);
   cmd->callback([&ctx, args] { ctx.exit_code = RunFormat(ctx, *args); });

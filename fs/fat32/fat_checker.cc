@@ -186,6 +186,7 @@ class Checker {
       Fat32BootSector bs;
       std::memcpy(&bs, boot.data(), sizeof bs);
       root = bs.root_cluster;
+      root_cluster_ = root;
       if (FollowChain("/", root, true, 0, g_.device_offset + 44).empty()) return absl::OkStatus();
     }
     struct Todo {
@@ -224,7 +225,7 @@ class Checker {
     DirEntry dot[2];
     const uint64_t at = v_.ClusterOffset(cluster);
     if (!device::ReadFully(target_, std::as_writable_bytes(std::span(dot)), at).ok()) return;
-    const uint32_t root_cluster = g_.type == FatType::kFat32 ? RootCluster() : 0;
+    const uint32_t root_cluster = root_cluster_;
     if (std::memcmp(dot[0].name, ".          ", 11) != 0 ||
         (dot[0].attributes & DirEntry::kDirectory) == 0 || dot[0].first_cluster() != cluster) {
       Add(path, at, "first entry is not a '.' entry pointing at the directory itself");
@@ -236,14 +237,6 @@ class Checker {
       Add(path, at + 32,
           absl::StrCat("second entry is not a '..' entry pointing at the parent (", parent, ")"));
     }
-  }
-
-  uint32_t RootCluster() {
-    Fat32BootSector bs;
-    std::vector<std::byte> s(512);
-    if (!device::ReadFully(target_, s, g_.device_offset).ok()) return 0;
-    std::memcpy(&bs, s.data(), sizeof bs);
-    return bs.root_cluster;
   }
 
   void CheckLostAndFree(const std::vector<std::byte>& boot) {
@@ -286,6 +279,7 @@ class Checker {
   std::vector<bool> used_;
   FsInfoSector fsinfo_{};
   std::optional<uint64_t> fsinfo_offset_;
+  uint32_t root_cluster_ = 0;  // FAT32
 };
 
 }  // namespace
