@@ -43,6 +43,7 @@ absl::StatusOr<int64_t> ParseEpoch(const std::string& text, const std::string& w
 // Fills the library options from the flags; usage errors only.
 absl::Status ResolveOptions(IsoFlags& f) {
   auto& o = f.options;
+  o.output_path = f.output;
   o.joliet = !f.no_joliet;
   o.rock_ridge = !f.no_rock_ridge;
   o.bios_boot = NonEmpty<std::string>(f.bios_boot);

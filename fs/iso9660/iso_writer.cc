@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "fs/iso9660/efi_image.h"
 #include "fs/iso9660/hybrid.h"
+#include "fs/iso9660/iso_output.h"
 #include "fs/iso9660/media_split.h"
 #include "fs/iso9660/on_disk.h"
 #include "fs/iso9660/source_tree.h"
@@ -97,6 +98,21 @@ void AddBoot(const IsoWriteOptions& o, BootSetup& b, VolumeParams& p) {
   p.mbr_template = b.mbr_template;
 }
 
+// Identities of OUT.iso and OUT-01.iso ... OUT-99.iso that exist already.
+std::vector<FileIdentity> ExistingOutputs(const std::string& output_path) {
+  std::vector<FileIdentity> out;
+  if (output_path.empty()) return out;
+  std::vector<std::string> paths = VolumePaths(output_path, 99);
+  paths.push_back(output_path);
+  for (const std::string& p : paths) {
+    struct stat st;
+    if (::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      out.push_back({static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)});
+    }
+  }
+  return out;
+}
+
 void CountFiles(SourceNode& root, PlannedIsoVolume& v) {
   ForEachNode(root, [&](SourceNode& n) {
     if (!n.is_file()) return;
@@ -144,7 +160,7 @@ absl::StatusOr<IsoPlan> PlanIso(const IsoWriteOptions& o) {
   if (auto s = ValidateIsoOptions(o); !s.ok()) return s;
   IsoPlan plan;
   plan.date = o.date ? *o.date : static_cast<int64_t>(std::time(nullptr));
-  auto root = ScanSourceTree(o.source_dir);
+  auto root = ScanSourceTree(o.source_dir, ExistingOutputs(o.output_path));
   if (!root.ok()) return root.status();
   auto boot = PrepareBoot(o, **root);
   if (!boot.ok()) return boot.status();

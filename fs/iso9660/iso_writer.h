@@ -29,6 +29,8 @@ struct IsoWriteOptions {
   // Reproducible output: volume dates are this, no timestamp is later, GUIDs derive from it.
   std::optional<int64_t> date;
   std::optional<uint64_t> media_size;  // split into volumes of at most this many bytes
+  // Where the image goes: an existing OUT.iso (or OUT-NN.iso) inside SRC_DIR is left out.
+  std::string output_path;
 };
 
 struct PlannedIsoVolume {

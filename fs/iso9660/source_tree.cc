@@ -14,11 +14,12 @@
 namespace mediaforge::iso9660 {
 namespace {
 
-absl::Status FillFromStat(const std::string& path, SourceNode* node) {
+absl::Status FillFromStat(const std::string& path, SourceNode* node, FileIdentity* identity) {
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) {
     return device::ErrnoError(errno, "lstat", path, std::nullopt);
   }
+  *identity = {static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
   node->mode = st.st_mode;
   node->mtime = st.st_mtim.tv_sec;
   if (S_ISREG(st.st_mode)) {
@@ -41,7 +42,8 @@ absl::Status FillFromStat(const std::string& path, SourceNode* node) {
   return absl::OkStatus();
 }
 
-absl::Status ScanDirectory(const std::string& path, SourceNode* directory, int depth) {
+absl::Status ScanDirectory(const std::string& path, SourceNode* directory, int depth,
+                           const std::vector<FileIdentity>& exclude) {
   if (depth > 255) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": directories nested too deeply"));
   }
@@ -63,9 +65,13 @@ absl::Status ScanDirectory(const std::string& path, SourceNode* directory, int d
     std::string child_path = absl::StrCat(path, "/", name);
     child->name = std::move(name);
     child->parent = directory;
-    if (auto s = FillFromStat(child_path, child.get()); !s.ok()) return s;
+    FileIdentity identity;
+    if (auto s = FillFromStat(child_path, child.get(), &identity); !s.ok()) return s;
+    if (child->is_file() && std::find(exclude.begin(), exclude.end(), identity) != exclude.end()) {
+      continue;
+    }
     if (child->is_directory()) {
-      if (auto s = ScanDirectory(child_path, child.get(), depth + 1); !s.ok()) return s;
+      if (auto s = ScanDirectory(child_path, child.get(), depth + 1, exclude); !s.ok()) return s;
     }
     directory->children.push_back(std::move(child));
   }
@@ -80,13 +86,15 @@ std::string SourceNode::RelativePath() const {
   return up.empty() ? name : absl::StrCat(up, "/", name);
 }
 
-absl::StatusOr<std::unique_ptr<SourceNode>> ScanSourceTree(const std::string& root) {
+absl::StatusOr<std::unique_ptr<SourceNode>> ScanSourceTree(
+    const std::string& root, const std::vector<FileIdentity>& exclude) {
   auto node = std::make_unique<SourceNode>();
-  if (auto s = FillFromStat(root, node.get()); !s.ok()) return s;
+  FileIdentity identity;
+  if (auto s = FillFromStat(root, node.get(), &identity); !s.ok()) return s;
   if (!node->is_directory()) {
     return absl::InvalidArgumentError(absl::StrCat(root, ": not a directory"));
   }
-  if (auto s = ScanDirectory(root, node.get(), 0); !s.ok()) return s;
+  if (auto s = ScanDirectory(root, node.get(), 0, exclude); !s.ok()) return s;
   return node;
 }
 

@@ -37,9 +37,18 @@ struct SourceNode {
   std::string RelativePath() const;
 };
 
+// A file to leave out of the scan, by device and inode (the output image inside SRC_DIR).
+struct FileIdentity {
+  uint64_t device = 0;
+  uint64_t inode = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
+
 // Walks `root` (lstat; symlinks are kept as symlinks). Other file types (devices, fifos,
-// sockets) and unreadable directories are errors naming the path.
-absl::StatusOr<std::unique_ptr<SourceNode>> ScanSourceTree(const std::string& root);
+// sockets) and unreadable directories are errors naming the path. Regular files listed in
+// `exclude` are skipped.
+absl::StatusOr<std::unique_ptr<SourceNode>> ScanSourceTree(
+    const std::string& root, const std::vector<FileIdentity>& exclude = {});
 
 // Finds `relative_path` ("boot/isolinux.bin", leading/trailing slashes ignored) below `root`.
 SourceNode* FindNode(SourceNode& root, const std::string& relative_path);

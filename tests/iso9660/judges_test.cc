@@ -95,6 +95,36 @@ TEST(IsoJudges, ReproducibleWithDate) {
   EXPECT_TRUE(ReadWholeFile(dir / "a.iso") == ReadWholeFile(dir / "c.iso"));
 }
 
+TEST(IsoJudges, OutputInsideTheSourceIsLeftOut) {
+  TempDir dir;
+  MakeSampleTree(dir / "src");
+  WriteWholeFile(dir / "src" / "out.iso", "old image");
+  auto r = RunMediaforgeIso({(dir / "src").string(), "-o", (dir / "src" / "out.iso").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto target = device::OpenTarget((dir / "src" / "out.iso").string(), {.direct = false});
+  ASSERT_TRUE(target.ok());
+  auto image = iso9660::OpenIso(**target);
+  ASSERT_TRUE(image.ok()) << image.status();
+  for (const auto& e : image->entries) EXPECT_NE(e.path, "out.iso");
+  EXPECT_GT(image->entries.size(), 10u);
+}
+
+TEST(IsoJudges, ReproducibleWithEfiDir) {
+  TempDir dir;
+  MakeSampleTree(dir / "src");
+  for (const char* out : {"a.iso", "b.iso"}) {
+    auto r = RunMediaforgeIso({(dir / "src").string(), "-o", (dir / out).string(), "--date",
+                               "1700000000", "--efi-dir", "names", "--hybrid"});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    sleep(1);
+  }
+  EXPECT_TRUE(ReadWholeFile(dir / "a.iso") == ReadWholeFile(dir / "b.iso"));
+  auto target = device::OpenTarget((dir / "a.iso").string(), {.direct = false});
+  ASSERT_TRUE(target.ok());
+  auto problems = iso9660::CheckIso(**target);
+  EXPECT_TRUE(problems.empty()) << problems.front().where << ": " << problems.front().what;
+}
+
 TEST(IsoJudges, FailureLeavesExistingOutputUntouched) {
   TempDir dir;
   MakeSampleTree(dir / "src");
@@ -172,6 +202,9 @@ TEST(IsoJudges, MediaSizeSplitsIntoStandaloneVolumes) {
   for (int v = 1; fs::exists(dir / ("set-0" + std::to_string(v) + ".iso")); ++v) {
     fs::path iso = dir / ("set-0" + std::to_string(v) + ".iso");
     EXPECT_LE(fs::file_size(iso), 8u << 20);
+    auto target = device::OpenTarget(iso.string(), {.direct = false});
+    ASSERT_TRUE(target.ok());
+    EXPECT_TRUE(iso9660::CheckIso(**target).empty()) << iso;
     auto d = testing::Run({"isoinfo", "-d", "-i", iso.string()});
     EXPECT_NE(d.output.find("Volume set sequence number is: " + std::to_string(v)),
               std::string::npos)
