@@ -59,14 +59,15 @@ if command -v qemu-system-x86_64 >/dev/null && [ -e /usr/share/ovmf/OVMF.fd ]; t
   boot() {  # boot NAME FIRMWARE-ARGS... -- DRIVE-ARGS...
     local name=$1; shift
     local log="$OUT/boot-$name.log"
-    timeout 120 qemu-system-x86_64 -nographic -serial mon:stdio -no-reboot -m 256 "$@" \
+    timeout 90 qemu-system-x86_64 -nographic -serial mon:stdio -no-reboot -net none -m 256 "$@" \
       </dev/null >"$log" 2>&1 || true
     if grep -q MEDIAFORGE-DEMO-BOOT-OK "$log"; then echo "  $name: booted"; else
       echo "  $name: NO BOOT (see $log)"; return 1; fi
   }
   step "boot in QEMU (TCG)"
   ok=0
-  boot "uefi-iso-as-cdrom" -bios /usr/share/ovmf/OVMF.fd -drive file="$OUT/media.iso",media=cdrom,readonly=on || ok=1
+  boot "uefi-iso-as-cdrom" -bios /usr/share/ovmf/OVMF.fd -drive file="$OUT/media.iso",media=cdrom,readonly=on -boot d || ok=1
+  boot "uefi-iso-as-usb-disk" -bios /usr/share/ovmf/OVMF.fd -drive file="$OUT/media.iso",format=raw,snapshot=on || ok=1
   boot "bios-iso-as-cdrom" -drive file="$OUT/media.iso",media=cdrom,readonly=on -boot d || ok=1
   boot "bios-iso-as-usb-disk" -drive file="$OUT/media.iso",format=raw,snapshot=on || ok=1
   boot "uefi-stick" -bios /usr/share/ovmf/OVMF.fd -drive file="$OUT/stick.img",format=raw,snapshot=on || ok=1

@@ -7,6 +7,7 @@
 #include "device/gpt_check.h"
 #include "device/partition_table.h"
 #include "fs/fat32/fat32.h"
+#include "fs/iso9660/iso9660.h"
 
 namespace mediaforge::cli {
 namespace {
@@ -80,7 +81,25 @@ absl::StatusOr<StructureReport> CheckStructure(device::Target& target) {
   }
   bool iso = head.size() >= 32774 && std::memcmp(head.data() + 32769, "CD001", 5) == 0;
   if (iso) {
-    r.found.push_back("ISO9660 volume descriptors at byte 32768");
+    // ISO9660, Joliet, Rock Ridge, El Torito and the hybrid MBR/GPT, checked by the ISO reader.
+    auto image = iso9660::OpenIso(target);
+    if (image.ok()) {
+      r.found.push_back(absl::StrFormat(
+          "ISO9660 volume \"%s\" (%d blocks)%s%s, %d El Torito boot entr%s", image->volume_id,
+          image->volume_space_blocks, image->has_joliet ? ", Joliet" : "",
+          image->has_rock_ridge ? ", Rock Ridge" : "", image->boot_entries.size(),
+          image->boot_entries.size() == 1 ? "y" : "ies"));
+      for (const auto& b : image->boot_entries) {
+        r.found.push_back(absl::StrFormat("El Torito %s entry: load LBA %d, %d sectors",
+                                          b.platform_id == 0xEF ? "UEFI"
+                                          : b.platform_id == 0  ? "BIOS"
+                                                                : "other",
+                                          b.load_lba, b.sector_count));
+      }
+    }
+    for (const auto& p : iso9660::CheckIso(target)) {
+      r.problems.push_back({absl::StrCat(target.path(), ": ", p.where), p.offset, p.what});
+    }
   }
   if (!HasBootSignature(head)) {
     if (!iso)
@@ -106,6 +125,7 @@ absl::StatusOr<StructureReport> CheckStructure(device::Target& target) {
                                     table->label == "dos" ? "MBR" : "GPT", table->disk_id,
                                     table->partitions.size()));
   if (device::HasGpt(target, 512) || table->label == "gpt") {
+    if (table->label != "gpt") r.found.push_back("GPT beside the MBR (hybrid layout)");
     for (const auto& p : device::CheckGpt(target, size, 512)) {
       r.problems.push_back({absl::StrCat(target.path(), ": GPT"), p.offset, p.what});
     }

@@ -173,3 +173,40 @@ TEST(CliList, JsonListsEveryDiskWithAll) {
 
 }  // namespace
 }  // namespace mediaforge
+
+namespace mediaforge {
+namespace {
+
+TEST(CliVerify, StructuralCheckOfAnIsoFindsADamagedBootCatalog) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "src" / "boot");
+  testing::WritePatternFile(dir / "src" / "boot" / "loader.bin", 2048, 1);
+  testing::WriteWholeFile(dir / "src" / "readme.txt", "hello\n");
+  std::string iso = (dir / "x.iso").string();
+  auto mk = Cli({"iso", (dir / "src").string(), "-o", iso, "--bios-boot", "boot/loader.bin",
+                 "--hybrid", "--date", "1700000000"});
+  ASSERT_EQ(mk.exit_code, 0) << mk.output;
+  auto ok = Cli({"verify", iso, "--json"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  auto j = LastJson(ok.output);
+  EXPECT_EQ(j["ok"], true);
+  EXPECT_NE(j["found"].dump().find("El Torito BIOS entry"), std::string::npos) << j.dump();
+
+  // The boot record volume descriptor (ECMA-119 block 17) points at the catalog (LE u32 @71).
+  auto bytes = ReadWholeFile(iso);
+  uint32_t catalog = 0;
+  for (int i = 0; i < 4; ++i)
+    catalog |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[17 * 2048 + 71 + i])) << (8 * i);
+  ASSERT_GT(catalog, 17u);
+  std::fstream f(iso, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(catalog) * 2048 +
+          4);  // inside the validation entry's id string
+  f.put('\x7f');
+  f.close();
+  auto bad = Cli({"verify", iso, "--json"});
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_EQ(LastJson(bad.output)["ok"], false) << bad.output;
+}
+
+}  // namespace
+}  // namespace mediaforge
