@@ -87,6 +87,11 @@ int Fail(const IsoFlags& f, const absl::Status& status) {
 
 int RunIso(IsoFlags& f, RunContext& ctx) {
   if (auto s = ResolveOptions(f); !s.ok()) return Fail(f, s);
+  const auto& o = f.options;
+  if (o.hybrid && o.bios_boot && !o.isohybrid_mbr && !o.grub2_mbr && !f.common.json) {
+    Say("mediaforge iso: note: --hybrid without --isohybrid-mbr or --grub2-mbr: a BIOS cannot "
+        "boot this image from a USB stick (UEFI and CD boot are unaffected)");
+  }
   auto start = std::chrono::steady_clock::now();
   auto plan = iso9660::PlanIso(f.options);
   if (!plan.ok()) return Fail(f, plan.status());
