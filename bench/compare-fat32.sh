@@ -8,6 +8,7 @@
 #
 # Usage: bench/compare-fat32.sh [path/to/mediaforge]
 # Env:   TREE_MB (2048), FILES (20000), IMAGE_SIZE (3G), RUNS (2: best of), KEEP_TREE=1,
+#        SOURCE_TREE=DIR (use this tree instead of generating one),
 #        COLD=1 (drop the page cache before each run; default: warm cache for both tools)
 set -euo pipefail
 
@@ -24,8 +25,9 @@ done
 WORK=$(mktemp -d /var/tmp/mf-bench-fat32.XXXXXX)
 cleanup() { [ "${KEEP_TREE:-0}" = 1 ] && echo "kept $WORK" >&2 || rm -rf "$WORK"; }
 trap cleanup EXIT
-TREE=$WORK/tree
+TREE=${SOURCE_TREE:-$WORK/tree}
 
+[ -n "${SOURCE_TREE:-}" ] || {
 echo "generating $FILES files, ~$TREE_MB MiB in $TREE" >&2
 python3 - "$TREE" "$FILES" "$TREE_MB" <<'PY'
 import os, random, sys
@@ -48,18 +50,20 @@ for i, r in enumerate(raw):
             size -= n
             off = 0
 PY
+}
 TREE_BYTES=$(du -sb --apparent-size "$TREE" | cut -f1)
 NFILES=$(find "$TREE" -type f | wc -l)
 
 settle() {
   sync
-  if [ "${COLD:-0}" = 1 ]; then echo 3 > /proc/sys/vm/drop_caches; else cat "$TREE"/*/*/* > /dev/null; fi
+  if [ "${COLD:-0}" = 1 ]; then echo 3 > /proc/sys/vm/drop_caches; else find "$TREE" -type f -exec cat {} + > /dev/null; fi
 }
 
-# best-of-RUNS wall time of a shell snippet (after settle)
+# best-of-RUNS wall time of a shell snippet; $2 (untimed) runs first, e.g. removing old images
 time_best() {
   local best="" t0 t1 dt
   for _ in $(seq "$RUNS"); do
+    bash -c "${2:-true}"
     settle
     t0=$(date +%s.%N)
     bash -c "$1" >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; exit 1; }
@@ -76,16 +80,16 @@ check() {
 
 MF_IMG=$WORK/mediaforge.img
 PEER_IMG=$WORK/peer.img
-T_MF=$(time_best "rm -f $MF_IMG; '$MF' format $MF_IMG --size $IMAGE_SIZE --from '$TREE' --no-progress")
+T_MF=$(time_best "'$MF' format $MF_IMG --size $IMAGE_SIZE --from '$TREE' --no-progress" "rm -f $MF_IMG")
 check "$MF_IMG"
-T_PEER=$(time_best "rm -f $PEER_IMG; truncate -s $IMAGE_SIZE $PEER_IMG && mkfs.fat -F 32 $PEER_IMG && mcopy -s -Q -i $PEER_IMG '$TREE'/* ::/ && sync $PEER_IMG")
+T_PEER=$(time_best "truncate -s $IMAGE_SIZE $PEER_IMG && mkfs.fat -F 32 $PEER_IMG && mcopy -s -Q -i $PEER_IMG '$TREE'/* ::/ && sync $PEER_IMG" "rm -f $PEER_IMG")
 check "$PEER_IMG"
 rm -f "$MF_IMG" "$PEER_IMG"
 
 BIG=$WORK/big.img
-T_MF_BIG=$(time_best "rm -f $BIG; '$MF' format $BIG --size 2T --no-progress")
+T_MF_BIG=$(time_best "'$MF' format $BIG --size 2T --no-progress" "rm -f $BIG")
 check "$BIG"
-T_PEER_BIG=$(time_best "rm -f $BIG; truncate -s 2T $BIG && mkfs.fat -F 32 $BIG && sync $BIG")
+T_PEER_BIG=$(time_best "truncate -s 2T $BIG && mkfs.fat -F 32 $BIG && sync $BIG" "rm -f $BIG")
 check "$BIG"
 rm -f "$BIG"
 

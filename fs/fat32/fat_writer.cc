@@ -270,27 +270,7 @@ std::shared_ptr<std::vector<std::byte>> BuildReservedArea(const Geometry& g, uin
   return area;
 }
 
-}  // namespace
-
-static absl::StatusOr<PlannedVolume> PlanVolume(const FormatOptions& options, Planned planned);
-static absl::StatusOr<uint64_t> SizeForPlanned(const FormatOptions& options, const Planned& planned,
-                                               uint64_t slack_bytes, const std::string& source_dir);
-
-absl::StatusOr<PlannedVolume> PlanFatVolume(const FormatOptions& options,
-                                            const std::optional<std::string>& source_dir) {
-  auto planned = PlanTree(options, source_dir);
-  if (!planned.ok()) return planned.status();
-  return PlanVolume(options, std::move(*planned));
-}
-
-absl::StatusOr<PlannedVolume> PlanFatVolume(const FormatOptions& options, SourceTree tree) {
-  auto planned = PlanPreparedTree(options, std::move(tree));
-  if (!planned.ok()) return planned.status();
-  return PlanVolume(options, std::move(*planned));
-}
-
-static absl::StatusOr<PlannedVolume> PlanVolume(const FormatOptions& options,
-                                                Planned planned_value) {
+absl::StatusOr<PlannedVolume> PlanVolume(const FormatOptions& options, Planned planned_value) {
   Planned* planned = &planned_value;
   std::vector<PlannedDir>& dirs = planned->dirs;
   auto geometry = ComputeGeometry(MakeRequest(options, dirs));
@@ -349,23 +329,8 @@ static absl::StatusOr<PlannedVolume> PlanVolume(const FormatOptions& options,
   return v;
 }
 
-absl::StatusOr<uint64_t> SizeForTree(const FormatOptions& options, const std::string& source_dir,
-                                     uint64_t slack_bytes) {
-  auto planned = PlanTree(options, source_dir);
-  if (!planned.ok()) return planned.status();
-  return SizeForPlanned(options, *planned, slack_bytes, source_dir);
-}
-
-absl::StatusOr<uint64_t> SizeForTree(const FormatOptions& options, SourceTree tree,
-                                     uint64_t slack_bytes) {
-  auto planned = PlanPreparedTree(options, std::move(tree));
-  if (!planned.ok()) return planned.status();
-  return SizeForPlanned(options, *planned, slack_bytes, "source tree");
-}
-
-static absl::StatusOr<uint64_t> SizeForPlanned(const FormatOptions& options,
-                                               const Planned& planned_ref, uint64_t slack_bytes,
-                                               const std::string& source_dir) {
+absl::StatusOr<uint64_t> SizeForPlanned(const FormatOptions& options, const Planned& planned_ref,
+                                        uint64_t slack_bytes, const std::string& source_dir) {
   const Planned* planned = &planned_ref;
   constexpr uint64_t kUnit = 4096;
   auto fits = [&](uint64_t bytes) {
@@ -393,6 +358,35 @@ static absl::StatusOr<uint64_t> SizeForPlanned(const FormatOptions& options,
       lo = mid;
   }
   return hi_units * kUnit;
+}
+
+}  // namespace
+
+absl::StatusOr<PlannedVolume> PlanFatVolume(const FormatOptions& options,
+                                            const std::optional<std::string>& source_dir) {
+  auto planned = PlanTree(options, source_dir);
+  if (!planned.ok()) return planned.status();
+  return PlanVolume(options, std::move(*planned));
+}
+
+absl::StatusOr<PlannedVolume> PlanFatVolume(const FormatOptions& options, SourceTree tree) {
+  auto planned = PlanPreparedTree(options, std::move(tree));
+  if (!planned.ok()) return planned.status();
+  return PlanVolume(options, std::move(*planned));
+}
+
+absl::StatusOr<uint64_t> SizeForTree(const FormatOptions& options, const std::string& source_dir,
+                                     uint64_t slack_bytes) {
+  auto planned = PlanTree(options, source_dir);
+  if (!planned.ok()) return planned.status();
+  return SizeForPlanned(options, *planned, slack_bytes, source_dir);
+}
+
+absl::StatusOr<uint64_t> SizeForTree(const FormatOptions& options, SourceTree tree,
+                                     uint64_t slack_bytes) {
+  auto planned = PlanPreparedTree(options, std::move(tree));
+  if (!planned.ok()) return planned.status();
+  return SizeForPlanned(options, *planned, slack_bytes, "source tree");
 }
 
 absl::Status InstallPbr(PlannedVolume& volume, std::span<const std::byte> pbr) {

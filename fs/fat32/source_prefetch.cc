@@ -7,8 +7,18 @@
 
 namespace mediaforge::fat32 {
 
-SourcePrefetcher::SourcePrefetcher(const engine::Layout& layout, uint64_t window_bytes)
-    : layout_(layout), window_(window_bytes), thread_([this] { Run(); }) {}
+SourcePrefetcher::SourcePrefetcher(const engine::Layout& layout, uint64_t window_bytes, int threads)
+    : window_(window_bytes) {
+  uint64_t position = 0;
+  for (const engine::Extent& e : layout.extents()) {
+    if (e.length == engine::Extent::kToEndOfStream) break;
+    if (const auto* f = std::get_if<engine::FileRange>(&e.source)) {
+      items_.push_back({&f->path, f->offset, e.length, position});
+    }
+    position += e.length;
+  }
+  for (int i = 0; i < threads && !items_.empty(); ++i) threads_.emplace_back([this] { Run(); });
+}
 
 SourcePrefetcher::~SourcePrefetcher() {
   {
@@ -16,7 +26,7 @@ SourcePrefetcher::~SourcePrefetcher() {
     stop_ = true;
   }
   cv_.notify_all();
-  thread_.join();
+  for (auto& t : threads_) t.join();
 }
 
 void SourcePrefetcher::Progress(uint64_t bytes_done) {
@@ -28,23 +38,19 @@ void SourcePrefetcher::Progress(uint64_t bytes_done) {
 }
 
 void SourcePrefetcher::Run() {
-  uint64_t position = 0;  // described bytes before the current extent (what the copy counts)
-  for (const engine::Extent& e : layout_.extents()) {
-    if (e.length == engine::Extent::kToEndOfStream) break;
-    const auto* file = std::get_if<engine::FileRange>(&e.source);
-    if (file != nullptr) {
+  for (size_t i = next_++; i < items_.size(); i = next_++) {
+    const Item& item = items_[i];
+    {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || position < done_ + window_; });
+      cv_.wait(lock, [&] { return stop_ || item.position < done_ + window_; });
       if (stop_) return;
-      lock.unlock();
-      const int fd = ::open(file->path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd >= 0) {  // errors are the copy's to report
-        ::posix_fadvise(fd, static_cast<off_t>(file->offset), static_cast<off_t>(e.length),
-                        POSIX_FADV_WILLNEED);
-        ::close(fd);
-      }
     }
-    position += e.length;
+    const int fd = ::open(item.path->c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {  // errors are the copy's to report
+      ::posix_fadvise(fd, static_cast<off_t>(item.offset), static_cast<off_t>(item.length),
+                      POSIX_FADV_WILLNEED);
+      ::close(fd);
+    }
   }
 }
 

@@ -1,8 +1,8 @@
 // Reads the source files of a layout into the page cache ahead of the copy. The engine reads
 // file ranges one after another, so on a cold cache a tree of many small files streams at one
 // file's read-ahead at a time; this thread asks the kernel for the next files early
-// (POSIX_FADV_WILLNEED), staying at most `window_bytes` ahead of the copy. (Generic: it could
-// move to engine/ when other writers want it.)
+// (POSIX_FADV_WILLNEED, from a few threads so the device sees a deep queue), staying at most
+// `window_bytes` ahead of the copy. (Generic: it could move to engine/ when other writers want it.)
 #pragma once
 
 #include <atomic>
@@ -20,7 +20,8 @@ namespace mediaforge::fat32 {
 class SourcePrefetcher {
  public:
   // Starts at once; `layout` must outlive the prefetcher.
-  explicit SourcePrefetcher(const engine::Layout& layout, uint64_t window_bytes = 1ull << 30);
+  explicit SourcePrefetcher(const engine::Layout& layout, uint64_t window_bytes = 1ull << 30,
+                            int threads = 2);
   ~SourcePrefetcher();  // stops and joins
   SourcePrefetcher(const SourcePrefetcher&) = delete;
   SourcePrefetcher& operator=(const SourcePrefetcher&) = delete;
@@ -29,15 +30,21 @@ class SourcePrefetcher {
   void Progress(uint64_t bytes_done);
 
  private:
+  struct Item {
+    const std::string* path;
+    uint64_t offset, length;
+    uint64_t position;  // described bytes of the layout before it
+  };
   void Run();
 
-  const engine::Layout& layout_;
   const uint64_t window_;
   std::mutex mu_;
   std::condition_variable cv_;
   uint64_t done_ = 0;
   bool stop_ = false;
-  std::thread thread_;
+  std::vector<Item> items_;
+  std::atomic<size_t> next_{0};
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace mediaforge::fat32

@@ -153,3 +153,23 @@ TEST(Format, SizeFromTreeWhenOnlyFromIsGiven) {
 
 }  // namespace
 }  // namespace mediaforge::fat32
+
+namespace mediaforge::fat32 {
+namespace {
+
+TEST(Format, ElevenCharacterLabelHasNoDot) {
+  MF_REQUIRE_TOOL("blkid");
+  testing::TempDir dir;
+  const std::string img = (dir / "l.img").string();
+  auto r = testutil::Format({img, "--size", "64M", "--label", "Longlabel11", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\"label\":\"LONGLABEL11\""), std::string::npos) << r.output;
+  EXPECT_EQ(testutil::BlkidValue(img, "LABEL"), "LONGLABEL11");
+  auto t = testutil::OpenImage(img);
+  auto v = OpenFatVolume(*t, 0);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ((*v)->label(), "LONGLABEL11");
+}
+
+}  // namespace
+}  // namespace mediaforge::fat32
