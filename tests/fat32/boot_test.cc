@@ -15,7 +15,17 @@ namespace fs = std::filesystem;
 using testing::TempDir;
 using namespace testutil;
 
-TEST(Boot, OvmfBootsFat32ImageWithGrubEfi) {
+// UEFI firmware reads every FAT type we write: FAT32 (USB sticks, ESPs), FAT16, and the
+// smallest auto-sized image (what an El Torito EFI image built from a directory is).
+struct UefiCase {
+  std::string name;
+  std::vector<std::string> args;
+  std::string type;
+};
+
+class OvmfBoot : public ::testing::TestWithParam<UefiCase> {};
+
+TEST_P(OvmfBoot, BootsGrubEfiFromOurVolume) {
   MF_REQUIRE_BOOT(testing::Firmware::kUefi);
   if (auto why = testing::GrubUnavailable("x86_64-efi"); !why.empty()) GTEST_SKIP() << why;
   TempDir dir;
@@ -26,13 +36,23 @@ TEST(Boot, OvmfBootsFat32ImageWithGrubEfi) {
                                               &why))
       << why;
   const std::string img = (dir / "esp.img").string();
-  auto r = Format(
-      {img, "--size", "64M", "--fat", "32", "--from", (dir / "src").string(), "--label", "ESP"});
+  std::vector<std::string> args = {img,       "--from", (dir / "src").string(),
+                                   "--label", "ESP",    "--json"};
+  args.insert(args.end(), GetParam().args.begin(), GetParam().args.end());
+  auto r = Format(args);
   ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\"type\":\"" + GetParam().type + "\""), std::string::npos) << r.output;
   auto boot = testing::BootAndWaitForMarker(img, "MEDIAFORGE-FAT-UEFI-OK",
                                             {.firmware = testing::Firmware::kUefi});
   EXPECT_TRUE(boot.marker_seen) << boot.command << "\n" << boot.console;
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Types, OvmfBoot,
+    ::testing::Values(UefiCase{"Fat32", {"--size", "64M", "--fat", "32"}, "FAT32"},
+                      UefiCase{"Fat16", {"--size", "16M"}, "FAT16"},
+                      UefiCase{"SmallestAutoSized", {}, "FAT12"}),
+    [](const auto& info) { return info.param.name; });
 
 TEST(Boot, SeabiosRunsTheDefaultBootCode) {
   MF_REQUIRE_BOOT(testing::Firmware::kBios);
