@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "device/partition_table.h"
 #include "engine/stream_copy.h"
+#include "fs/fat32/source_prefetch.h"
 #include "fs/usb/iso_source.h"
 #include "fs/usb/usb_media.h"
 #include "tools/commands.h"
@@ -146,7 +147,13 @@ int RunUsb(RunContext& ctx, const UsbArgs& args) {
   ProgressLine progress(ctx, args.common, "usb");
   engine::CopyOptions copy;
   copy.cancel = &ctx.cancel;
-  copy.progress = [&](uint64_t d, uint64_t t) { progress.Update(d, t); };
+  // Source files are asked for ahead of the copy: cold trees of many files read in parallel.
+  std::optional<fat32::SourcePrefetcher> prefetch;
+  if (plan->volume.stats.files > 0) prefetch.emplace(plan->layout);
+  copy.progress = [&](uint64_t d, uint64_t t) {
+    progress.Update(d, t);
+    if (prefetch) prefetch->Progress(d);
+  };
   device::Target* targets[] = {&(*out)->target()};
   auto report = engine::StreamLayout(plan->layout, targets, copy);
   progress.Finish();

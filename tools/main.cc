@@ -11,7 +11,7 @@
 
 namespace {
 
-// SIGINT/SIGTERM are blocked in every thread and taken here by sigwait, so cancellation is a
+// SIGINT/SIGTERM/SIGHUP are blocked in every thread and taken here by sigwait, so cancellation is a
 // flag in the run context rather than a global touched from a signal handler. A second signal
 // exits at once.
 void WatchSignals(mediaforge::cli::RunContext* ctx, sigset_t set) {
@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);  // the terminal went away: stop cleanly too
   sigaddset(&set, SIGUSR2);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::thread watcher(WatchSignals, &ctx, set);

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 
+#include "device/faulty_target.h"
 #include "device/target.h"
 #include "engine/sha256.h"
 #include "tests/support/test_support.h"
@@ -109,6 +110,40 @@ TEST(StreamCopy, VerifyNamesTheFlippedByte) {
     f.seekp(static_cast<std::streamoff>(off));
     f.put(c);
   }
+}
+
+}  // namespace
+}  // namespace mediaforge::engine
+
+namespace mediaforge::engine {
+namespace {
+
+TEST(StreamCopy, CancelStopsAtTheNextBufferAndSaysHowFar) {
+  TempDir dir;
+  WritePatternFile(dir / "img", 32 << 20, 12);
+  Layout layout(32 << 20);
+  layout.AddFileRange(0, (dir / "img").string(), 0, 32 << 20);
+  ASSERT_TRUE(layout.Finalize().ok());
+  auto target = OpenRw((dir / "out").string());
+  device::Target* targets[] = {target.get()};
+  std::atomic<bool> cancel{false};
+  CopyOptions opts;
+  opts.block_size = 1 << 20;
+  opts.buffers = 2;
+  opts.cancel = &cancel;
+  // Progress is reported at most every 200 ms; cancel from the first report on.
+  opts.progress = [&](uint64_t done, uint64_t) {
+    if (done > 0) cancel = true;
+  };
+  // Slow the copy down enough for a progress report to happen: a short-write target.
+  device::FaultyTarget slow(std::move(target), {.short_write_max = 4096});
+  device::Target* slow_targets[] = {&slow};
+  auto r = StreamLayout(layout, slow_targets, opts);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->cancelled);
+  EXPECT_LT(r->bytes, 32u << 20);
+  EXPECT_FALSE(r->all_ok());
+  (void)targets;
 }
 
 }  // namespace
