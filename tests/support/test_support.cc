@@ -112,6 +112,19 @@ std::string MediaforgeCli() {
   return "mediaforge";
 }
 
+CommandResult RunMediaforge(std::vector<std::string> args, int timeout_seconds) {
+  args.insert(args.begin(), MediaforgeCli());
+  return Run(args, timeout_seconds);
+}
+
+std::string LastJsonLine(const std::string& output) {
+  size_t pos = output.rfind("\n{");
+  size_t start =
+      pos == std::string::npos ? (output.rfind('{', 0) == 0 ? 0 : std::string::npos) : pos + 1;
+  if (start == std::string::npos) return "";
+  return output.substr(start, output.find('\n', start) - start);
+}
+
 void WritePatternFile(const fs::path& path, uint64_t size, uint64_t seed) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   std::mt19937_64 rng(seed);

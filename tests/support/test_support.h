@@ -40,6 +40,13 @@ bool HaveTool(const std::string& tool);
 // or next to the test binary).
 std::string MediaforgeCli();
 
+// Runs the mediaforge CLI with `args` (no shell); stdout and stderr are captured together.
+CommandResult RunMediaforge(std::vector<std::string> args, int timeout_seconds = 300);
+
+// The object a `--json` run printed: the last line of the output that starts with '{' (human
+// text goes to stderr, interleaved before it). Empty string when there is none.
+std::string LastJsonLine(const std::string& output);
+
 // A file of `size` bytes with deterministic pseudo-random content from `seed`.
 void WritePatternFile(const std::filesystem::path& path, uint64_t size, uint64_t seed);
 std::vector<char> ReadWholeFile(const std::filesystem::path& path);

@@ -15,16 +15,11 @@ using testing::ReadWholeFile;
 using testing::TempDir;
 
 testing::CommandResult Cli(std::vector<std::string> args) {
-  args.insert(args.begin(), testing::MediaforgeCli());
-  return testing::Run(args, 300);
+  return testing::RunMediaforge(std::move(args));
 }
 
-// The JSON object is the last line of stdout (stderr is interleaved before it).
 nlohmann::json LastJson(const std::string& output) {
-  auto pos = output.rfind("\n{");
-  std::string line = output.substr(pos == std::string::npos ? 0 : pos + 1);
-  line = line.substr(0, line.find('\n'));
-  return nlohmann::json::parse(line, nullptr, false);
+  return nlohmann::json::parse(testing::LastJsonLine(output), nullptr, false);
 }
 
 void MakeZeroFile(const std::filesystem::path& p, uint64_t size) {

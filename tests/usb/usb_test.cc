@@ -20,14 +20,11 @@ using testing::ReadWholeFile;
 using testing::TempDir;
 
 testing::CommandResult Cli(std::vector<std::string> args) {
-  args.insert(args.begin(), testing::MediaforgeCli());
-  return testing::Run(args, 300);
+  return testing::RunMediaforge(std::move(args));
 }
 
 nlohmann::json LastJson(const std::string& output) {
-  auto pos = output.rfind("\n{");
-  std::string line = output.substr(pos == std::string::npos ? 0 : pos + 1);
-  return nlohmann::json::parse(line.substr(0, line.find('\n')), nullptr, false);
+  return nlohmann::json::parse(testing::LastJsonLine(output), nullptr, false);
 }
 
 // A small tree with nested directories, a long name and an empty file.
