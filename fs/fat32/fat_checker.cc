@@ -298,7 +298,11 @@ absl::StatusOr<std::vector<FatProblem>> CheckFatVolume(device::Target& target, u
   auto volume = OpenFatVolume(target, offset);
   if (!volume.ok()) return volume.status();
   Checker checker(target, **volume, problems);
-  if (auto s = checker.Run(boot); !s.ok()) return s;
+  if (auto s = checker.Run(boot); !s.ok()) {
+    // A volume that claims more than the target holds is a finding, not an I/O failure.
+    if (!absl::IsOutOfRange(s)) return s;
+    problems.push_back({"volume", std::nullopt, std::string(s.message())});
+  }
   return problems;
 }
 
