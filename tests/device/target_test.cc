@@ -3,7 +3,9 @@
 #include "device/target.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <random>
 
 #include "device/faulty_target.h"
@@ -133,6 +135,33 @@ TEST(FaultInjection, OneFailingTargetDoesNotStopTheOthers) {
   EXPECT_TRUE(r->targets[0].status.ok());
   EXPECT_FALSE(r->targets[1].status.ok());
   EXPECT_TRUE(testing::ReadWholeFile(dir / "img") == testing::ReadWholeFile(dir / "good"));
+}
+
+}  // namespace
+}  // namespace mediaforge::device
+
+namespace mediaforge::device {
+namespace {
+
+// Both ways a regular file can be open: O_DIRECT, and buffered (file systems that refuse
+// O_DIRECT; older tmpfs) where DropCache() (fdatasync + POSIX_FADV_DONTNEED) keeps read-back
+// from the medium. Same bytes either way, aligned or not.
+TEST(Target, DirectAndBufferedFilesReadBackTheSame) {
+  TempDir dir;
+  for (bool direct : {true, false}) {
+    std::string path = (dir / (direct ? "direct" : "buffered")).string();
+    auto t = OpenTarget(path, {.write = true, .create = true, .truncate = true, .direct = direct});
+    ASSERT_TRUE(t.ok()) << t.status();
+    if (!direct) EXPECT_FALSE((*t)->direct());
+    std::vector<std::byte> data((1 << 20) + 123, std::byte{0x33});
+    ASSERT_TRUE(WriteFully(**t, data, 4096).ok());
+    ASSERT_TRUE(WriteFully(**t, std::span(data).first(77), 3).ok());
+    ASSERT_TRUE((*t)->Flush().ok());
+    ASSERT_TRUE((*t)->DropCache().ok());
+    std::vector<std::byte> back(data.size());
+    ASSERT_TRUE(ReadFully(**t, back, 4096).ok());
+    EXPECT_EQ(back, data) << path;
+  }
 }
 
 }  // namespace
