@@ -4,6 +4,9 @@
 #include <string_view>
 
 #include "absl/strings/str_format.h"
+#include "fs/fat32/long_names.h"
+#include "fs/fat32/oem_codepage.h"
+#include "fs/fat32/on_disk.h"
 
 namespace mediaforge::fat32 {
 namespace {
@@ -82,16 +85,26 @@ ShortNameInfo AnalyzeName(absl::string_view name) {
 }
 
 std::string ShortNameToString(const ShortName& name, uint8_t case_bits) {
-  std::string base(name.data(), 8), ext(name.data() + 8, 3);
-  base.erase(base.find_last_not_of(' ') + 1);
-  ext.erase(ext.find_last_not_of(' ') == std::string::npos ? 0 : ext.find_last_not_of(' ') + 1);
-  auto lower = [](std::string& s) {
-    for (char& c : s) c = IsUpper(c) ? static_cast<char>(c + 32) : c;
+  // Lower-case bits apply to ASCII and Latin-1 letters; OEM bytes read as code page 437.
+  auto lower = [](char16_t c) -> char16_t {
+    if ((c >= u'A' && c <= u'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7)) return c + 0x20;
+    return c;
   };
-  if (case_bits & 0x08) lower(base);
-  if (case_bits & 0x10) lower(ext);
-  if (!base.empty() && static_cast<unsigned char>(base[0]) == 0x05) base[0] = '\xE5';
-  return ext.empty() ? base : base + "." + ext;
+  auto part = [&](size_t from, size_t len, bool to_lower) {
+    std::u16string out;
+    for (size_t i = from; i < from + len; ++i) {
+      auto byte = static_cast<uint8_t>(name[i]);
+      if (i == 0 && byte == DirEntry::kE5Escape) byte = DirEntry::kFreeMarker;
+      const char16_t c = Cp437ToUnicode(byte);
+      out.push_back(to_lower ? lower(c) : c);
+    }
+    out.erase(out.find_last_not_of(u' ') == std::u16string::npos ? 0
+                                                                 : out.find_last_not_of(u' ') + 1);
+    return out;
+  };
+  const std::u16string base = part(0, 8, case_bits & DirEntry::kLowerBase);
+  const std::u16string ext = part(8, 3, case_bits & DirEntry::kLowerExt);
+  return Utf16ToUtf8(ext.empty() ? base : base + u"." + ext);
 }
 
 size_t ShortNameTable::Hash::operator()(const ShortName& n) const {
