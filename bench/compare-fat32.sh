@@ -29,27 +29,7 @@ TREE=${SOURCE_TREE:-$WORK/tree}
 
 [ -n "${SOURCE_TREE:-}" ] || {
 echo "generating $FILES files, ~$TREE_MB MiB in $TREE" >&2
-python3 - "$TREE" "$FILES" "$TREE_MB" <<'PY'
-import os, random, sys
-root, files, total_mb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-rng = random.Random(42)
-# Log-uniform sizes (a few bytes to a few MiB), scaled to the total.
-raw = [2 ** rng.uniform(6, 22) for _ in range(files)]
-scale = total_mb * 2**20 / sum(raw)
-block = os.urandom(8 << 20)
-for i, r in enumerate(raw):
-    d = os.path.join(root, f"Directory {i // 100:03d}", f"Sub {i // 25 % 4}")
-    os.makedirs(d, exist_ok=True)
-    size = max(0, int(r * scale))
-    name = f"File number {i:05d} with a Long Name.dat" if i % 3 else f"F{i:05d}.BIN"
-    with open(os.path.join(d, name), "wb") as f:
-        off = (i * 7919) % (len(block) // 2)
-        while size > 0:
-            n = min(size, len(block) - off)
-            f.write(block[off:off + n])
-            size -= n
-            off = 0
-PY
+python3 "$(dirname "$0")/gen_tree.py" "$TREE" "$FILES" "$TREE_MB"
 }
 TREE_BYTES=$(du -sb --apparent-size "$TREE" | cut -f1)
 NFILES=$(find "$TREE" -type f | wc -l)
