@@ -75,6 +75,9 @@ TEST_F(IsoGrubBoot, BiosCdrom) { Boot(Firmware::kBios, Media::kCdrom); }
 TEST_F(IsoGrubBoot, BiosHybridDisk) { Boot(Firmware::kBios, Media::kDisk); }
 TEST_F(IsoGrubBoot, UefiCdrom) { Boot(Firmware::kUefi, Media::kCdrom); }
 TEST_F(IsoGrubBoot, UefiHybridDisk) { Boot(Firmware::kUefi, Media::kDisk); }
+// The same file written raw to a USB stick (usb-storage on xHCI).
+TEST_F(IsoGrubBoot, BiosHybridUsbStick) { Boot(Firmware::kBios, Media::kUsbDisk); }
+TEST_F(IsoGrubBoot, UefiHybridUsbStick) { Boot(Firmware::kUefi, Media::kUsbDisk); }
 
 TEST_F(IsoGrubBoot, XorrisoReportsBothPlatformsAndPartitions) {
   MF_REQUIRE_TOOL("xorriso");
