@@ -138,3 +138,30 @@ TEST_F(BadInput, MissingSource) {
 
 }  // namespace
 }  // namespace mediaforge::fat32
+
+namespace mediaforge::fat32 {
+namespace {
+
+// An interrupted format leaves an existing image as it was and no temporary file behind.
+TEST(Interrupt, SigintLeavesTheImageUnchanged) {
+  MF_REQUIRE_TOOL("timeout");
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir / "src");
+  // 3 GiB of holes: quick to read, seconds to write.
+  testing::RunShell("truncate -s 3G " + (dir / "src/big.bin").string());
+  const std::string img = (dir / "old.img").string();
+  testing::WritePatternFile(img, 1 << 20, 3);
+  const std::string digest = testutil::FileDigest(img);
+  auto r = testing::RunShell("timeout --preserve-status -s INT 0.5 " +
+                             ::mediaforge::testing::MediaforgeCli() + " format " + img +
+                             " --size 4G --from " + (dir / "src").string());
+  if (r.exit_code == 0) GTEST_SKIP() << "format finished before the interrupt";
+  EXPECT_NE(r.output.find("interrupted"), std::string::npos) << r.output;
+  EXPECT_EQ(testutil::FileDigest(img), digest);
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    EXPECT_EQ(e.path().filename().string().find(".mediaforge-"), std::string::npos) << e.path();
+  }
+}
+
+}  // namespace
+}  // namespace mediaforge::fat32
