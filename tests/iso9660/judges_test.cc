@@ -195,6 +195,10 @@ TEST(IsoJudges, MediaSizeSplitsIntoStandaloneVolumes) {
       {(dir / "src").string(), "-o", (dir / "set.iso").string(), "--media-size", "8M", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ASSERT_TRUE(fs::exists(dir / "set-01.iso")) << r.output;
+  EXPECT_NE(r.output.find("\"path\":\"" + (dir / "set-02.iso").string() + "\""), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("\"sequence\":2"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\"error\":null"), std::string::npos) << r.output;
   ASSERT_TRUE(fs::exists(dir / "set-02.iso"));
   EXPECT_FALSE(fs::exists(dir / "set.iso"));
   int volumes = 0;
@@ -234,6 +238,10 @@ TEST(IsoJudges, FileLargerThanAVolumeIsNamed) {
       {(dir / "src").string(), "-o", (dir / "set.iso").string(), "--media-size", "8M"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("too-big.bin"), std::string::npos) << r.output;
+  auto j = RunMediaforgeIso(
+      {(dir / "src").string(), "-o", (dir / "set.iso").string(), "--media-size", "8M", "--json"});
+  EXPECT_EQ(j.exit_code, 2);
+  EXPECT_NE(j.output.find("\"error\":\""), std::string::npos) << j.output;
   EXPECT_FALSE(fs::exists(dir / "set-01.iso"));
 }
 
