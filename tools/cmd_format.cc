@@ -152,6 +152,15 @@ absl::StatusOr<engine::CopyReport> WriteImageFile(const std::string& path,
   return report;
 }
 
+// A failed pre-flight: the source or the options cannot make this volume (exit 1), or the
+// source could not be read (exit 2). Nothing has been written.
+int ReportPreflight(const FormatArgs& args, const absl::Status& status) {
+  Say(absl::StrCat("mediaforge: ", status.message()));
+  EmitJson(args.common,
+           {{"target", args.target}, {"ok", false}, {"error", std::string(status.message())}});
+  return absl::IsInvalidArgument(status) || absl::IsOutOfRange(status) ? kExitProblem : kExitError;
+}
+
 int RunFormat(RunContext& ctx, const FormatArgs& args) {
   fat32::FormatOptions options;
   options.label = args.label;
@@ -221,7 +230,7 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
       options.volume_bytes = static_cast<uint64_t>(st.st_size);
     } else if (from) {
       auto fit = fat32::SizeForTree(options, *from);
-      if (!fit.ok()) return ReportError(fit.status());
+      if (!fit.ok()) return ReportPreflight(args, fit.status());
       options.volume_bytes = *fit;
     } else {
       return ReportError(absl::InvalidArgumentError(
@@ -232,21 +241,13 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
   // Pre-flight: the whole plan, before anything is created, resized or written.
   const auto plan_start = std::chrono::steady_clock::now();
   auto planned = fat32::PlanFatVolume(options, from);
-  if (!planned.ok()) {
-    Say(absl::StrCat("mediaforge: ", planned.status().message()));
-    EmitJson(args.common, {{"target", args.target},
-                           {"ok", false},
-                           {"error", std::string(planned.status().message())}});
-    return absl::IsInvalidArgument(planned.status()) || absl::IsOutOfRange(planned.status())
-               ? kExitProblem
-               : kExitError;
-  }
+  if (!planned.ok()) return ReportPreflight(args, planned.status());
   const fat32::Geometry& g = planned->geometry;
   const double plan_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - plan_start).count();
   if (block) {
-    // TODO(guard): GuardTargets is the lead's wrong-disk guard (mounted, backs /, removable,
-    // size); it also asks on a TTY or requires --yes.
+    // The wrong-disk guard (device/guard.h): refuses mounted devices and the one backing /,
+    // non-removable or > 2 TiB ones without --force; asks on a TTY, else needs --yes.
     device_target.reset();  // the guard probes the device itself
     int rc = GuardTargets(ctx, {args.target}, options.volume_bytes, args.guard,
                           absl::StrCat("format ", fat32::FatTypeName(g.type)));
