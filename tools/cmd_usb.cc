@@ -55,6 +55,7 @@ struct UsbArgs {
   std::string cluster_size;
   std::string date;
   bool verify = false;
+  int readers = 2;
   GuardFlags guard;
   CommonFlags common;
 };
@@ -147,6 +148,7 @@ int RunUsb(RunContext& ctx, const UsbArgs& args) {
   ProgressLine progress(ctx, args.common, "usb");
   engine::CopyOptions copy;
   copy.cancel = &ctx.cancel;
+  copy.fill_threads = args.readers;
   // Source files are asked for ahead of the copy: cold trees of many files read in parallel.
   std::optional<fat32::SourcePrefetcher> prefetch;
   if (plan->volume.stats.files > 0) prefetch.emplace(plan->layout);
@@ -234,6 +236,7 @@ void AddUsbCommand(CLI::App& app, RunContext& ctx) {
   cmd->add_option("--cluster-size", args->cluster_size, "FAT32 cluster size");
   cmd->add_option("--date", args->date, "Reproducible output (seconds since 1970)");
   cmd->add_flag("--verify", args->verify, "Read back what was written and compare");
+  cmd->add_option("--readers", args->readers, "Threads reading source files (default 2)");
   AddGuardFlags(*cmd, args->guard);
   AddCommonFlags(*cmd, args->common);
   cmd->callback([&ctx, args] { ctx.exit_code = RunUsb(ctx, *args); });
