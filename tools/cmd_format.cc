@@ -10,10 +10,8 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstdlib>
 #include <fstream>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
@@ -51,19 +49,6 @@ uint64_t PartitionStart(const struct stat& st) {
   uint64_t start = 0;
   if (in >> start) return start * 512;
   return 0;
-}
-
-absl::StatusOr<std::optional<int64_t>> ParseDate(const std::string& flag) {
-  std::string text = flag;
-  const char* env = std::getenv("SOURCE_DATE_EPOCH");
-  if (text.empty() && env != nullptr && *env != '\0') text = env;
-  if (text.empty()) return std::optional<int64_t>();
-  int64_t v = 0;
-  if (!absl::SimpleAtoi(text, &v) || v < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("bad date '", text, "' (seconds since 1970, as SOURCE_DATE_EPOCH)"));
-  }
-  return std::optional<int64_t>(v);
 }
 
 std::string VolumeIdText(uint32_t id) {
@@ -164,7 +149,7 @@ int ReportPreflight(const FormatArgs& args, const absl::Status& status) {
 int RunFormat(RunContext& ctx, const FormatArgs& args) {
   fat32::FormatOptions options;
   options.label = args.label;
-  auto date = ParseDate(args.date);
+  auto date = ParseDateFlag(args.date);
   if (!date.ok()) return ReportError(date.status());
   options.date = *date;
   if (args.fat != 0) {
