@@ -91,6 +91,8 @@ class Prober {
     // (2) It must read back.
     if (absl::Status s = Write(at); !s.ok()) {
       if (!IsMediaError(s)) return s;
+      // Refused by the medium: nothing to restore there (writing it back would fail the same).
+      if (!options_.destructive) saved_.pop_back();
       return Bad(RegionKind::kIoError, std::nullopt, "write failed: " + std::string(s.message()));
     }
     Verdict verdict;

@@ -118,6 +118,7 @@ TEST(Probe, EioSpotIsBadMediaNotFakeCapacity) {
   ASSERT_TRUE(r->first_bad);
   EXPECT_EQ(r->first_bad->kind, RegionKind::kIoError);
   EXPECT_EQ(r->usable_bytes, 16 * kMiB);
+  EXPECT_TRUE(r->restored) << r->restore_error;
 }
 
 }  // namespace
