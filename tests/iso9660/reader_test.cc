@@ -183,6 +183,24 @@ TEST(IsoChecker, FindsPlantedCorruptionWithItsLocation) {
       << Describe(problems);
 }
 
+TEST(IsoReader, RefusesNamesThatWouldEscapeTheDestination) {
+  TempDir dir;
+  fs::path iso = BuildBootImage(dir);
+  auto bytes = ReadWholeFile(iso);
+  std::string data(bytes.begin(), bytes.end());
+  // The Rock Ridge NM entry of README.txt: "NM", length 15, version 1, flags 0, name.
+  size_t at = data.find(std::string("NM\x0f\x01\x00README.txt", 15));
+  ASSERT_NE(at, std::string::npos);
+  Patch(iso, at + 5, "../etc/pwn");
+  auto target = Open(iso);
+  auto image = OpenIso(*target);
+  ASSERT_TRUE(image.ok()) << image.status();
+  for (const auto& e : image->entries) EXPECT_EQ(e.path.find(".."), std::string::npos) << e.path;
+  EXPECT_FALSE(image->problems.empty());
+  ASSERT_TRUE(ExtractTree(*target, *image, (dir / "x").string()).ok());
+  EXPECT_FALSE(fs::exists(dir / "etc"));
+}
+
 TEST(IsoChecker, SurvivesMutatedImages) {
   TempDir dir;
   fs::path iso = BuildBootImage(dir);
