@@ -25,10 +25,11 @@ struct CopyOptions {
   // Size of each aligned buffer and how many are in flight; defaults measured in bench/.
   size_t block_size = 4u << 20;
   int buffers = 8;
-  // Threads reading the source into buffers (files, memory, zeros; a stream is always read by
-  // one, in order). Two keep page-cache copies and per-file opens of big trees off the critical
-  // path on a 2-core machine; measured in bench/.
-  int fill_threads = 2;
+  // Threads reading the source into buffers (a stream is always read by one, in order).
+  // 0: automatic: two for layouts of many extents (trees of files: opens and page-cache copies
+  // overlap), one for a few big extents (a raw image) or when SHA-256 needs a core of its own
+  // (2-core machines). Measured in bench/.
+  int fill_threads = 0;
   // Compute the SHA-256 of the layout's content (0..total_size, gaps as zeros) on its own thread.
   bool sha256 = false;
   // The targets were freshly created or truncated: zero extents need not be written (they read

@@ -282,7 +282,9 @@ absl::StatusOr<CopyReport> WritePipeline::Run() {
 
   // Fill workers: several for files/memory/zeros; one, in order, when a stream is involved.
   const bool sequential = HasStream(layout_);
-  const int fillers = sequential ? 0 : std::max(1, options_.fill_threads);
+  int fillers = options_.fill_threads;
+  if (fillers <= 0) fillers = options_.sha256 || layout_.extents().size() < 64 ? 1 : 2;
+  if (sequential) fillers = 0;
   WorkQueue<Slot*> fill_queue;
   std::vector<std::thread> fill_threads;
   for (int i = 0; i < fillers; ++i) {

@@ -55,7 +55,7 @@ struct UsbArgs {
   std::string cluster_size;
   std::string date;
   bool verify = false;
-  int readers = 2;
+  int readers = 0;
   GuardFlags guard;
   CommonFlags common;
 };
@@ -236,7 +236,7 @@ void AddUsbCommand(CLI::App& app, RunContext& ctx) {
   cmd->add_option("--cluster-size", args->cluster_size, "FAT32 cluster size");
   cmd->add_option("--date", args->date, "Reproducible output (seconds since 1970)");
   cmd->add_flag("--verify", args->verify, "Read back what was written and compare");
-  cmd->add_option("--readers", args->readers, "Threads reading source files (default 2)");
+  cmd->add_option("--readers", args->readers, "Threads reading source files (default: automatic)");
   AddGuardFlags(*cmd, args->guard);
   AddCommonFlags(*cmd, args->common);
   cmd->callback([&ctx, args] { ctx.exit_code = RunUsb(ctx, *args); });

@@ -23,7 +23,7 @@ struct WriteArgs {
   bool sha256 = false;
   std::string block_size = "4M";
   int buffers = 8;
-  int readers = 2;
+  int readers = 0;
   GuardFlags guard;
   CommonFlags common;
 };
@@ -179,7 +179,7 @@ void AddWriteCommand(CLI::App& app, RunContext& ctx) {
   cmd->add_flag("--sha256", args->sha256, "Report the image's SHA-256 (computed while streaming)");
   cmd->add_option("--block-size", args->block_size, "Size of each write (default 4M)");
   cmd->add_option("--buffers", args->buffers, "Buffers in flight (default 8)");
-  cmd->add_option("--readers", args->readers, "Threads reading the image (default 2)");
+  cmd->add_option("--readers", args->readers, "Threads reading the image (default: automatic)");
   AddGuardFlags(*cmd, args->guard);
   AddCommonFlags(*cmd, args->common);
   cmd->callback([&ctx, args] { ctx.exit_code = RunWrite(ctx, *args); });
