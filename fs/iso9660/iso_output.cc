@@ -80,7 +80,9 @@ absl::StatusOr<std::vector<WrittenVolume>> WriteIsoPlan(const IsoPlan& plan,
   for (const auto& v : plan.volumes) total += v.layout.total_size();
   uint64_t done_before = 0;
   auto outer_progress = copy.progress;
-  copy.skip_zero_extents = true;
+  // The plan covers every byte (padding as zero extents) so the copy stays one aligned run;
+  // skipping zero extents would cut it back into unaligned pieces.
+  copy.skip_zero_extents = false;
   copy.resize_files = true;
   for (size_t i = 0; i < plan.volumes.size(); ++i) {
     auto temp = temps.CreateBeside(finals[i]);

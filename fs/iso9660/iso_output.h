@@ -21,7 +21,7 @@ struct WrittenVolume {
   uint64_t bytes = 0;
 };
 
-// `copy.progress` sees bytes over all volumes. skip_zero_extents is set (fresh files).
+// `copy.progress` sees bytes over all volumes.
 absl::StatusOr<std::vector<WrittenVolume>> WriteIsoPlan(const IsoPlan& plan,
                                                         const std::string& out_path,
                                                         engine::CopyOptions copy);

@@ -64,6 +64,22 @@ absl::Status PatchBiosImage(SourceNode& node, const VolumeParams& p) {
   return absl::OkStatus();
 }
 
+// Zero extents over every gap (system area, padding after each file and directory, the hybrid
+// tail), so the image is one contiguous run: the engine then cuts it into large aligned chunks
+// (O_DIRECT writes) instead of one unaligned run per file.
+absl::StatusOr<engine::Layout> FillGaps(engine::Layout layout) {
+  std::vector<std::pair<uint64_t, uint64_t>> gaps;
+  uint64_t end = 0;
+  for (const engine::Extent& e : layout.extents()) {
+    if (e.target_offset > end) gaps.push_back({end, e.target_offset - end});
+    end = e.target_offset + e.length;
+  }
+  if (layout.total_size() > end) gaps.push_back({end, layout.total_size() - end});
+  for (const auto& [offset, length] : gaps) layout.AddZeros(offset, length);
+  if (auto s = layout.Finalize(); !s.ok()) return s;
+  return layout;
+}
+
 }  // namespace
 
 absl::StatusOr<engine::Layout> PlanVolume(SourceNode& root, const VolumeParams& p) {
@@ -224,7 +240,7 @@ absl::StatusOr<engine::Layout> PlanVolume(SourceNode& root, const VolumeParams& 
       layout.AddBytes(tables_or->tail_offset, std::move(tables_or->tail));
   }
   if (auto s = layout.Finalize(); !s.ok()) return s;
-  return layout;
+  return FillGaps(std::move(layout));
 }
 
 }  // namespace mediaforge::iso9660
