@@ -103,7 +103,9 @@ absl::Status CheckFits(const Geometry& g, const std::vector<PlannedDir>& dirs,
 }
 
 struct Planned {
-  SourceTree tree;
+  // On the heap: the directory plans point into it (the root node included), and a Planned
+  // moves around.
+  std::unique_ptr<SourceTree> tree;
   std::vector<PlannedDir> dirs;
   std::optional<ShortName> label;
 };
@@ -114,8 +116,8 @@ absl::StatusOr<Planned> PlanPreparedTree(const FormatOptions& options, SourceTre
   auto label = ParseLabel(options.label);
   if (!label.ok()) return label.status();
   p.label = *label;
-  p.tree = std::move(tree);
-  auto dirs = PlanDirectories(p.tree, p.label.has_value());
+  p.tree = std::make_unique<SourceTree>(std::move(tree));
+  auto dirs = PlanDirectories(*p.tree, p.label.has_value());
   if (!dirs.ok()) return dirs.status();
   p.dirs = std::move(*dirs);
   return p;
@@ -287,10 +289,10 @@ absl::StatusOr<PlannedVolume> PlanVolume(const FormatOptions& options, Planned p
     v.label.erase(v.label.find_last_not_of(' ') + 1);
   }
   std::vector<uint32_t> last_clusters;
-  last_clusters.reserve(planned->tree.files + planned->tree.directories + 1);
+  last_clusters.reserve(planned->tree->files + planned->tree->directories + 1);
   const uint32_t end = Allocate(dirs, g, &last_clusters);
   const uint32_t used = end - kFirstDataCluster;
-  v.stats = {planned->tree.files, planned->tree.directories, planned->tree.file_bytes, used,
+  v.stats = {planned->tree->files, planned->tree->directories, planned->tree->file_bytes, used,
              g.cluster_count - used};
 
   const uint64_t base = options.target_offset.value_or(options.device_offset);
@@ -339,12 +341,12 @@ absl::StatusOr<uint64_t> SizeForPlanned(const FormatOptions& options, const Plan
     auto g = ComputeGeometry(MakeRequest(o, planned->dirs));
     return g.ok() && CheckFits(*g, planned->dirs, CeilDiv(slack_bytes, g->cluster_bytes())).ok();
   };
-  uint64_t hi = std::max<uint64_t>(64 * 1024, planned->tree.file_bytes + slack_bytes);
+  uint64_t hi = std::max<uint64_t>(64 * 1024, planned->tree->file_bytes + slack_bytes);
   hi = CeilDiv(hi, kUnit) * kUnit;
   while (!fits(hi)) {
     if (hi > (uint64_t{16} << 40)) {
       return absl::OutOfRangeError(absl::StrCat(source_dir, ": no FAT volume up to 16 TiB holds ",
-                                                planned->tree.file_bytes, " bytes of content"));
+                                                planned->tree->file_bytes, " bytes of content"));
     }
     hi *= 2;
   }
