@@ -7,12 +7,17 @@
 //     absl::StatusOr<PlannedVolume> v = PlanFatVolume(o, "/path/to/tree");   // all pre-flight
 //     InstallPbr(*v, pbr_bytes);                                             // optional
 //     engine::StreamLayout(v->layout, targets, {...});
-//   El Torito EFI images:  SizeForTree(o, dir) -> bytes, then PlanFatVolume with that size.
+//   A tree prepared by the caller (e.g. files inside an ISO, SourceNode::source_offset):
+//     PlanFatVolume(o, SourceTree) / SizeForTree(o, SourceTree) — the caller runs the checks.
+//   El Torito EFI images:  SizeForTree(o, dir) -> bytes, then PlanFatVolume with that size
+//     (placed inside another image with o.target_offset).
+//   Cold trees stream faster with a SourcePrefetcher(layout) fed from CopyOptions::progress.
 //   Reading:   OpenFatVolume(target, offset) -> FatVolume (List, Stat, ReadFile, ExtractAll).
 //   Checking:  CheckFatVolume(target, offset) -> problems {where, offset, what}.
 #pragma once
 
-#include "fs/fat32/fat_checker.h"  // IWYU pragma: export
-#include "fs/fat32/fat_reader.h"   // IWYU pragma: export
-#include "fs/fat32/fat_writer.h"   // IWYU pragma: export
-#include "fs/fat32/geometry.h"     // IWYU pragma: export
+#include "fs/fat32/fat_checker.h"      // IWYU pragma: export
+#include "fs/fat32/fat_reader.h"       // IWYU pragma: export
+#include "fs/fat32/fat_writer.h"       // IWYU pragma: export
+#include "fs/fat32/geometry.h"         // IWYU pragma: export
+#include "fs/fat32/source_prefetch.h"  // IWYU pragma: export
