@@ -37,6 +37,7 @@ struct FormatArgs {
   std::string date;
   std::string block_size = "4M";
   int buffers = 8;
+  int readers = engine::CopyOptions{}.fill_threads;
   GuardFlags guard;
   CommonFlags common;
 };
@@ -248,6 +249,7 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
   engine::CopyOptions copy;
   copy.block_size = *block_size;
   copy.buffers = args.buffers;
+  copy.fill_threads = args.readers;
   copy.cancel = &ctx.cancel;
   // Source files are asked for ahead of the copy: cold trees of many files read in parallel.
   std::optional<fat32::SourcePrefetcher> prefetch;
@@ -320,6 +322,8 @@ void AddFormatCommand(CLI::App& app, RunContext& ctx) {
                   "Seconds since 1970: reproducible output (default: SOURCE_DATE_EPOCH)");
   cmd->add_option("--block-size", args->block_size, "Size of each write (default 4M)");
   cmd->add_option("--buffers", args->buffers, "Buffers in flight (default 8)");
+  cmd->add_option("--readers", args->readers,
+                  "Threads reading the source files into buffers (default 2)");
   AddGuardFlags(*cmd, args->guard);
   AddCommonFlags(*cmd, args->common);
   cmd->callback([&ctx, args] { ctx.exit_code = RunFormat(ctx, *args); });
