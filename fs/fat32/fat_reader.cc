@@ -238,12 +238,15 @@ absl::StatusOr<std::vector<std::byte>> FatVolume::ReadDirectoryBytes(
   }
   out.resize(chain->size() * cb);
   if (cluster_offsets) cluster_offsets->clear();
-  for (size_t i = 0; i < chain->size(); ++i) {
-    const uint64_t off = ClusterOffset((*chain)[i]);
-    if (cluster_offsets) cluster_offsets->push_back(off);
-    if (auto s = device::ReadFully(target_, std::span(out).subspan(i * cb, cb), off); !s.ok()) {
-      return s;
+  for (size_t i = 0; i < chain->size();) {
+    size_t j = i + 1;  // one read per run of consecutive clusters
+    while (j < chain->size() && (*chain)[j] == (*chain)[j - 1] + 1) ++j;
+    for (size_t k = i; k < j && cluster_offsets; ++k) {
+      cluster_offsets->push_back(ClusterOffset((*chain)[k]));
     }
+    auto run = std::span(out).subspan(i * cb, (j - i) * cb);
+    if (auto s = device::ReadFully(target_, run, ClusterOffset((*chain)[i])); !s.ok()) return s;
+    i = j;
   }
   return out;
 }
