@@ -90,3 +90,33 @@ TEST(Device, PartitionNodeGetsHiddenSectorsAndAlignment) {
 
 }  // namespace
 }  // namespace mediaforge::fat32
+
+namespace mediaforge::fat32 {
+namespace {
+
+// A failed pre-flight leaves the device exactly as it was.
+TEST(Device, RefusedPreflightLeavesTheDeviceUnchanged) {
+  testing::TempDir dir;
+  const std::string backing = (dir / "disk.img").string();
+  testing::WritePatternFile(backing, 64 << 20, 11);
+  const std::string before = testutil::FileDigest(backing);
+  std::string why;
+  auto loop = testing::LoopDevice::Attach(backing, false, false, &why);
+  if (!loop) GTEST_SKIP() << why;
+  std::filesystem::create_directories(dir / "src");
+  testing::WriteWholeFile(dir / "src/ok.txt", "ok");
+  testing::WriteWholeFile(dir / "src/bad|name.txt", "bad");
+  auto r = testutil::Format({loop->path(), "--from", (dir / "src").string(), "--yes", "--force"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find((dir / "src/bad|name.txt").string()), std::string::npos) << r.output;
+  testing::WritePatternFile(dir / "big.bin", 80 << 20, 1);
+  std::filesystem::rename(dir / "big.bin", dir / "src/big.bin");
+  std::filesystem::remove(dir / "src/bad|name.txt");
+  r = testutil::Format({loop->path(), "--from", (dir / "src").string(), "--yes", "--force"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("content needs"), std::string::npos) << r.output;
+  EXPECT_EQ(testutil::FileDigest(loop->path()), before);
+}
+
+}  // namespace
+}  // namespace mediaforge::fat32
