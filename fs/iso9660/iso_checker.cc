@@ -149,6 +149,25 @@ void CheckBootInfoTable(ImageReader& reader, const ElToritoBootEntry& e, uint32_
   }
 }
 
+// A UEFI El Torito image must be a FAT volume: boot sector signature and a sane BPB.
+void CheckEfiImage(ImageReader& reader, const ElToritoBootEntry& e,
+                   std::vector<Problem>& problems) {
+  uint64_t base = uint64_t{e.load_lba} * kBlockSize;
+  std::byte sector[512];
+  std::string where = absl::StrCat("UEFI boot image at block ", e.load_lba);
+  if (!reader.Read(base, sector).ok()) {
+    problems.push_back({where, base, "cannot be read"});
+    return;
+  }
+  uint32_t bytes_per_sector = static_cast<uint32_t>(sector[11]) | static_cast<uint32_t>(sector[12])
+                                                                      << 8;
+  bool power_of_two = bytes_per_sector != 0 && (bytes_per_sector & (bytes_per_sector - 1)) == 0;
+  if (sector[510] != std::byte{0x55} || sector[511] != std::byte{0xAA} || !power_of_two ||
+      bytes_per_sector < 512 || bytes_per_sector > 4096 || sector[13] == std::byte{0}) {
+    problems.push_back({where, base, "is not a FAT volume (no boot sector signature or BPB)"});
+  }
+}
+
 // Every Joliet file must point at data an ISO9660 record points at too.
 void CompareTrees(const internal::TreeWalk& iso, const internal::TreeWalk& joliet,
                   std::vector<Problem>& problems) {
@@ -195,6 +214,7 @@ std::vector<Problem> CheckIso(device::Target& target) {
         reader, static_cast<uint32_t>(set.boot->boot_catalog_lba.Get()), volume_blocks, problems);
     for (const ElToritoBootEntry& e : boot) {
       if (e.platform_id == kPlatformX86) CheckBootInfoTable(reader, e, volume_blocks, problems);
+      if (e.platform_id == kPlatformEfi) CheckEfiImage(reader, e, problems);
     }
   }
   internal::CheckSystemArea(reader, volume_blocks, boot, problems);

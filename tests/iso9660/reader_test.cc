@@ -44,6 +44,9 @@ fs::path BuildBootImage(const TempDir& dir) {
   testing::MakeSampleTree(dir / "src");
   testing::WritePatternFile(dir / "src" / "boot.bin", 8192, 5);
   testing::WritePatternFile(dir / "src" / "efi.img", 1 << 20, 6);
+  // Enough of a FAT boot sector for the checker: 512 bytes per sector, 1 per cluster, 55 AA.
+  Patch(dir / "src" / "efi.img", 11, std::string("\x00\x02\x01", 3));
+  Patch(dir / "src" / "efi.img", 510, "\x55\xAA");
   auto r = RunMediaforgeIso({(dir / "src").string(), "-o", (dir / "out.iso").string(),
                              "--bios-boot", "boot.bin", "--boot-info-table", "--efi-boot",
                              "efi.img", "--hybrid", "--date", "1700000000"});
@@ -147,6 +150,7 @@ TEST(IsoChecker, FindsPlantedCorruptionWithItsLocation) {
   ASSERT_TRUE(image.ok());
   const uint64_t catalog = uint64_t{*image->boot_catalog_lba} * 2048;
   const uint64_t boot = uint64_t{image->boot_entries[0].load_lba} * 2048;
+  const uint64_t efi = uint64_t{image->boot_entries[1].load_lba} * 2048;
   target.reset();
 
   struct Case {
@@ -163,6 +167,7 @@ TEST(IsoChecker, FindsPlantedCorruptionWithItsLocation) {
       {"GPT entry", 1024 + 32, "\x01", "GPT header", 512 + 88},
       {"volume space", 16 * 2048 + 80, "\xFF\xFF\xFF\x00", "primary volume descriptor",
        std::nullopt},
+      {"EFI image", efi + 510, std::string("\0\0", 2), "UEFI boot image", efi},
       {"MBR partition", 446 + 16 + 8, std::string("\x00\x00\x00\x01", 4), "MBR partition 2",
        std::nullopt},
   };
