@@ -6,6 +6,8 @@
 
 #include <filesystem>
 
+#include "device/target.h"
+#include "fs/iso9660/iso9660.h"
 #include "tests/iso9660/boot_support.h"
 #include "tests/iso9660/iso_test_util.h"
 #include "tests/support/boot_payloads.h"
@@ -18,6 +20,15 @@ namespace fs = std::filesystem;
 
 constexpr char kGrubMarker[] = "MF-ISO-GRUB-READ-CONFIG";
 constexpr char kIsolinuxMarker[] = "MF-ISO-ISOLINUX-READ-CONFIG";
+
+// CheckIso's findings, one per line ("" when clean).
+std::string CheckImage(const fs::path& image) {
+  auto target = device::OpenTarget(image.string(), {.direct = false});
+  if (!target.ok()) return std::string(target.status().message());
+  std::string out;
+  for (const auto& p : iso9660::CheckIso(**target)) out += p.where + ": " + p.what + "\n";
+  return out;
+}
 
 // One GRUB image built once for the suite: BIOS El Torito + UEFI image + hybrid GRUB MBR.
 class IsoGrubBoot : public ::testing::Test {
@@ -95,6 +106,8 @@ TEST_F(IsoGrubBoot, XorrisoReportsBothPlatformsAndPartitions) {
   EXPECT_NE(r.output.find("GPT partition name :   1  45004600490020005300"), std::string::npos)
       << r.output;
   EXPECT_EQ(r.output.find("GPT CRC should be"), std::string::npos) << r.output;
+  // Our own checker agrees (boot info table, GRUB patch, MBR/GPT, ESP on the EFI image).
+  EXPECT_EQ(CheckImage(*dir_ / "grub.iso"), "");
 }
 
 // --efi-dir: the El Torito EFI image is built by mediaforge's own FAT writer from a directory.
@@ -116,6 +129,7 @@ TEST(IsoEfiDirBoot, UefiCdromAndHybridDisk) {
     auto result = BootAndWaitForMarker((dir / "efidir.iso").string(), kGrubMarker, options);
     EXPECT_TRUE(result.marker_seen) << result.command << "\n" << result.console;
   }
+  EXPECT_EQ(CheckImage(dir / "efidir.iso"), "");
 }
 
 TEST(IsoIsolinuxBoot, BiosCdromAndHybridDisk) {
@@ -135,6 +149,7 @@ TEST(IsoIsolinuxBoot, BiosCdromAndHybridDisk) {
     auto result = BootAndWaitForMarker((dir / "isolinux.iso").string(), kIsolinuxMarker, options);
     EXPECT_TRUE(result.marker_seen) << result.command << "\n" << result.console;
   }
+  EXPECT_EQ(CheckImage(dir / "isolinux.iso"), "");
   auto x = testing::Run(
       {"xorriso", "-indev", (dir / "isolinux.iso").string(), "-report_system_area", "plain"});
   EXPECT_NE(x.output.find("MBR isohybrid"), std::string::npos) << x.output;
