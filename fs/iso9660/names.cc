@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "absl/strings/str_cat.h"
+#include "fs/fat32/long_names.h"
 
 namespace mediaforge::iso9660 {
 namespace {
@@ -218,38 +219,12 @@ std::u16string Utf8ToUtf16(const std::string& utf8) {
 }
 
 std::string Utf16BeToUtf8(const std::string& be_bytes) {
-  std::string out;
-  size_t n = be_bytes.size() / 2;
-  auto unit = [&](size_t k) {
-    return static_cast<char16_t>((static_cast<unsigned char>(be_bytes[2 * k]) << 8) |
-                                 static_cast<unsigned char>(be_bytes[2 * k + 1]));
-  };
-  for (size_t k = 0; k < n; ++k) {
-    uint32_t cp = unit(k);
-    if (cp >= 0xD800 && cp <= 0xDBFF && k + 1 < n && unit(k + 1) >= 0xDC00 &&
-        unit(k + 1) <= 0xDFFF) {
-      cp = 0x10000 + ((cp - 0xD800) << 10) + (unit(k + 1) - 0xDC00);
-      ++k;
-    } else if (cp >= 0xD800 && cp <= 0xDFFF) {
-      cp = 0xFFFD;
-    }
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
+  std::u16string units(be_bytes.size() / 2, u'\0');
+  for (size_t k = 0; k < units.size(); ++k) {
+    units[k] = static_cast<char16_t>((static_cast<unsigned char>(be_bytes[2 * k]) << 8) |
+                                     static_cast<unsigned char>(be_bytes[2 * k + 1]));
   }
-  return out;
+  return fat32::Utf16ToUtf8(units);  // shared with FAT long names
 }
 
 bool IsoIdentifierLess(const std::string& a, const std::string& b) {
