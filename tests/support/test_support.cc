@@ -31,13 +31,18 @@ TempDir::~TempDir() {
 }
 
 CommandResult Run(const std::vector<std::string>& argv, int timeout_seconds) {
+  return RunUntil(argv, timeout_seconds, nullptr);
+}
+
+CommandResult RunUntil(const std::vector<std::string>& argv, int timeout_seconds,
+                       const std::function<bool(const std::string& output)>& stop_when) {
   CommandResult result;
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) != 0) return result;
   pid_t pid = fork();
   if (pid < 0) return result;
   if (pid == 0) {
-    setpgid(0, 0);
+    setpgid(0, 0);  // its own group, so a time limit kills what it started too
     dup2(pipefd[1], STDOUT_FILENO);
     dup2(pipefd[1], STDERR_FILENO);
     int devnull = open("/dev/null", O_RDONLY);
@@ -54,26 +59,36 @@ CommandResult Run(const std::vector<std::string>& argv, int timeout_seconds) {
   char buf[65536];
   int status = 0;
   bool exited = false;
-  while (true) {
+  auto drain = [&] {
     ssize_t n;
     while ((n = read(pipefd[0], buf, sizeof buf)) > 0) result.output.append(buf, n);
-    if (!exited && waitpid(pid, &status, WNOHANG) == pid) exited = true;
-    if (exited && n == 0) break;
-    if (exited && n < 0 && errno == EAGAIN) {
-      // The child is gone; drain what its descendants still hold open only briefly.
-      usleep(1000);
-      if ((n = read(pipefd[0], buf, sizeof buf)) <= 0) break;
-      result.output.append(buf, n);
-      continue;
+    return n;
+  };
+  while (true) {
+    ssize_t n = drain();
+    if (stop_when && stop_when(result.output)) {
+      result.stopped = true;
+      break;
     }
-    if (!exited && std::chrono::steady_clock::now() > deadline) {
-      kill(-pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      exited = true;
+    if (!exited && waitpid(pid, &status, WNOHANG) == pid) exited = true;
+    if (exited) {
+      // The child is gone; take what its descendants still hold open only briefly.
+      if (n < 0 && errno == EAGAIN) {
+        usleep(1000);
+        drain();
+      }
+      break;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      result.timed_out = true;
       result.output += "\n[test_support: killed after " + std::to_string(timeout_seconds) + " s]\n";
       break;
     }
-    usleep(2000);
+    usleep(stop_when ? 20000 : 2000);
+  }
+  if (!exited) {
+    kill(-pid, SIGKILL);
+    waitpid(pid, &status, 0);
   }
   close(pipefd[0]);
   if (WIFEXITED(status))

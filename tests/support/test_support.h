@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,12 +26,19 @@ class TempDir {
 };
 
 struct CommandResult {
-  int exit_code = -1;  // -1: could not run; 128+N: killed by signal N
-  std::string output;  // stdout and stderr, interleaved
+  int exit_code = -1;      // -1: could not run; 128+N: killed by signal N
+  std::string output;      // stdout and stderr, interleaved
+  bool timed_out = false;  // killed at the time limit
+  bool stopped = false;    // killed because `stop_when` said so
 };
 
 // Runs `argv` (no shell), with an optional time limit in seconds; the output is captured.
 CommandResult Run(const std::vector<std::string>& argv, int timeout_seconds = 300);
+
+// The same, and stops the command (its whole process group) as soon as `stop_when` returns
+// true for the output so far: watching a boot for a marker on the serial line.
+CommandResult RunUntil(const std::vector<std::string>& argv, int timeout_seconds,
+                       const std::function<bool(const std::string& output)>& stop_when);
 // Runs a shell snippet with /bin/sh -c.
 CommandResult RunShell(const std::string& script, int timeout_seconds = 300);
 // True when `tool` is on PATH (or an absolute path that exists and is executable).
