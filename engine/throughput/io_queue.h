@@ -38,6 +38,7 @@ struct IoDone {
   absl::Status status;
 };
 
+// A queue is driven from the thread that opened it (the io_uring ring is single-issuer).
 class IoQueue {
  public:
   virtual ~IoQueue() = default;
