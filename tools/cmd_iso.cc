@@ -95,6 +95,9 @@ int RunIso(IsoFlags& f, RunContext& ctx) {
   auto start = std::chrono::steady_clock::now();
   auto plan = iso9660::PlanIso(f.options);
   if (!plan.ok()) return Fail(f, plan.status());
+  if (!f.common.json) {
+    for (const std::string& note : plan->notes) Say(absl::StrCat("mediaforge iso: note: ", note));
+  }
   ProgressLine progress(ctx, f.common, "iso");
   engine::CopyOptions copy;
   copy.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
@@ -125,6 +128,7 @@ int RunIso(IsoFlags& f, RunContext& ctx) {
                       {"date", plan->date},
                       {"seconds", seconds},
                       {"mb_per_s", seconds > 0 ? bytes / seconds / 1e6 : 0.0},
+                      {"notes", plan->notes},
                       {"error", nullptr}});
   return kExitOk;
 }

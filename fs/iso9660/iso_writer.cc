@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 
@@ -113,6 +114,17 @@ std::vector<FileIdentity> ExistingOutputs(const std::string& output_path) {
   return out;
 }
 
+// ECMA-119 6.8.2.1: at most 8 levels of directories (the root is level 1).
+constexpr int kEcma119MaxDepth = 8;
+
+int MaxDepth(const SourceNode& node) {
+  int deepest = 0;
+  for (const auto& c : node.children) {
+    if (c->is_directory()) deepest = std::max(deepest, MaxDepth(*c));
+  }
+  return deepest + 1;
+}
+
 void CountFiles(SourceNode& root, PlannedIsoVolume& v) {
   ForEachNode(root, [&](SourceNode& n) {
     if (!n.is_file()) return;
@@ -162,6 +174,12 @@ absl::StatusOr<IsoPlan> PlanIso(const IsoWriteOptions& o) {
   plan.date = o.date ? *o.date : static_cast<int64_t>(std::time(nullptr));
   auto root = ScanSourceTree(o.source_dir, ExistingOutputs(o.output_path));
   if (!root.ok()) return root.status();
+  if (int depth = MaxDepth(**root); depth > kEcma119MaxDepth) {
+    plan.notes.push_back(absl::StrCat(
+        "directories nest ", depth,
+        " levels deep; ECMA-119 allows 8, so readers that use only "
+        "plain ISO9660 names (no Rock Ridge, no Joliet) may not see the deepest ones"));
+  }
   auto boot = PrepareBoot(o, **root);
   if (!boot.ok()) return boot.status();
 

@@ -43,6 +43,8 @@ struct PlannedIsoVolume {
 struct IsoPlan {
   std::vector<PlannedIsoVolume> volumes;  // one unless --media-size split the content
   int64_t date = 0;
+  // Things the user may want to know that are not errors (deep trees, ...).
+  std::vector<std::string> notes;
 };
 
 // Option conflicts and missing companions, before anything is read.

@@ -245,6 +245,23 @@ TEST(IsoJudges, FileLargerThanAVolumeIsNamed) {
   EXPECT_FALSE(fs::exists(dir / "set-01.iso"));
 }
 
+TEST(IsoJudges, DeepTreesAreKeptAndNoted) {
+  MF_REQUIRE_TOOL("osirrox");
+  TempDir dir;
+  fs::path deep = dir / "src";
+  for (int i = 0; i < 12; ++i) deep /= "level" + std::to_string(i);
+  fs::create_directories(deep);
+  WriteWholeFile(deep / "bottom.txt", "deep");
+  auto r = RunMediaforgeIso({(dir / "src").string(), "-o", (dir / "out.iso").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("ECMA-119 allows 8"), std::string::npos) << r.output;
+  auto x = testing::Run(
+      {"osirrox", "-indev", (dir / "out.iso").string(), "-extract", "/", (dir / "x").string()});
+  ASSERT_EQ(x.exit_code, 0) << x.output;
+  std::string why;
+  EXPECT_TRUE(SameTree(dir / "src", dir / "x", &why)) << why;
+}
+
 TEST(IsoJudges, OptionConflictsAreUsageErrors) {
   TempDir dir;
   fs::create_directories(dir / "src");
