@@ -138,6 +138,43 @@ TEST(IsoJudges, FailureLeavesExistingOutputUntouched) {
   EXPECT_EQ(std::string(content.begin(), content.end()), "previous image");
 }
 
+// A small tmpfs this test mounted, unmounted in every exit path.
+class SmallTmpfs {
+ public:
+  explicit SmallTmpfs(const fs::path& at) : at_(at) {
+    fs::create_directories(at);
+    mounted_ =
+        testing::Run({"mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", at.string()}).exit_code ==
+        0;
+  }
+  ~SmallTmpfs() {
+    if (mounted_) testing::Run({"umount", at_.string()});
+  }
+  bool mounted() const { return mounted_; }
+
+ private:
+  fs::path at_;
+  bool mounted_ = false;
+};
+
+TEST(IsoJudges, DiskFullKeepsOldImageAndNamesTheOffset) {
+  TempDir dir;
+  fs::create_directories(dir / "src");
+  WritePatternFile(dir / "src" / "big.bin", 5'000'000, 4);
+  SmallTmpfs small(dir / "full");
+  if (!small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  WriteWholeFile(dir / "full" / "out.iso", "previous image");
+  auto r = RunMediaforgeIso({(dir / "src").string(), "-o", (dir / "full" / "out.iso").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("No space left on device"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("byte offset"), std::string::npos) << r.output;
+  auto content = ReadWholeFile(dir / "full" / "out.iso");
+  EXPECT_EQ(std::string(content.begin(), content.end()), "previous image");
+  size_t entries = 0;
+  for (const auto& e : fs::directory_iterator(dir / "full")) entries += e.exists() ? 1 : 0;
+  EXPECT_EQ(entries, 1u) << "a temporary file was left behind";
+}
+
 TEST(IsoJudges, LargeSparseFileRoundTripsAsMultiExtent) {
   MF_REQUIRE_TOOL("osirrox");
   TempDir dir;
