@@ -122,10 +122,8 @@ absl::StatusOr<engine::Layout> PlanVolume(SourceNode& root, const VolumeParams& 
     a.efi_image = static_cast<uint32_t>(lba);
     lba += BlocksFor(p.efi_image->bytes);
   }
-  uint64_t file_count = 0;
   ForEachNode(root, [&](SourceNode& n) {
     if (!n.is_file()) return;
-    ++file_count;
     n.data_lba = n.size == 0 || lba > kMaxBlocks ? 0 : static_cast<uint32_t>(lba);
     lba += BlocksFor(n.size);
   });
