@@ -26,6 +26,7 @@ std::unique_ptr<SourceNode> CloneWithoutChildren(const SourceNode& n, SourceNode
   c->mtime = n.mtime;
   c->size = n.size;
   c->source_path = n.source_path;
+  c->hard_link = n.hard_link;
   c->content = n.content;
   c->symlink_target = n.symlink_target;
   c->parent = parent;

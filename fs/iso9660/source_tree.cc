@@ -26,6 +26,7 @@ absl::Status FillFromStat(const std::string& path, SourceNode* node, FileIdentit
     node->kind = SourceNode::Kind::kFile;
     node->size = static_cast<uint64_t>(st.st_size);
     node->source_path = path;
+    if (st.st_nlink > 1) node->hard_link = *identity;
   } else if (S_ISDIR(st.st_mode)) {
     node->kind = SourceNode::Kind::kDirectory;
   } else if (S_ISLNK(st.st_mode)) {

@@ -6,12 +6,20 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 
 namespace mediaforge::iso9660 {
+
+// A file to leave out of the scan, by device and inode (the output image inside SRC_DIR).
+struct FileIdentity {
+  uint64_t device = 0;
+  uint64_t inode = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
 
 struct SourceNode {
   enum class Kind : uint8_t { kFile, kDirectory, kSymlink };
@@ -28,20 +36,17 @@ struct SourceNode {
   SourceNode* parent = nullptr;
   std::vector<std::unique_ptr<SourceNode>> children;  // directories: sorted by name
 
+  // Files with more than one hard link: their identity, so the data is stored once.
+  std::optional<FileIdentity> hard_link;
+
   // Placement, filled by the writer: first block of a file's data (files are contiguous).
   uint32_t data_lba = 0;
+  bool shares_data = false;  // another hard link of the same file carries the data
 
   bool is_directory() const { return kind == Kind::kDirectory; }
   bool is_file() const { return kind == Kind::kFile; }
   // Path relative to the root, '/'-separated ("" for the root).
   std::string RelativePath() const;
-};
-
-// A file to leave out of the scan, by device and inode (the output image inside SRC_DIR).
-struct FileIdentity {
-  uint64_t device = 0;
-  uint64_t inode = 0;
-  bool operator==(const FileIdentity&) const = default;
 };
 
 // Walks `root` (lstat; symlinks are kept as symlinks). Other file types (devices, fifos,

@@ -1,6 +1,7 @@
 #include "fs/iso9660/volume_plan.h"
 
 #include <fstream>
+#include <map>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -122,8 +123,18 @@ absl::StatusOr<engine::Layout> PlanVolume(SourceNode& root, const VolumeParams& 
     a.efi_image = static_cast<uint32_t>(lba);
     lba += BlocksFor(p.efi_image->bytes);
   }
+  // Hard links of one file share its data (boot images excepted: they may be patched).
+  std::map<std::pair<uint64_t, uint64_t>, const SourceNode*> first_link;
   ForEachNode(root, [&](SourceNode& n) {
     if (!n.is_file()) return;
+    if (n.hard_link && n.size > 0 && &n != p.bios_boot && &n != p.efi_boot) {
+      auto [it, fresh] = first_link.try_emplace({n.hard_link->device, n.hard_link->inode}, &n);
+      if (!fresh && it->second->size == n.size) {
+        n.data_lba = it->second->data_lba;
+        n.shares_data = true;
+        return;
+      }
+    }
     n.data_lba = n.size == 0 || lba > kMaxBlocks ? 0 : static_cast<uint32_t>(lba);
     lba += BlocksFor(n.size);
   });
@@ -211,7 +222,7 @@ absl::StatusOr<engine::Layout> PlanVolume(SourceNode& root, const VolumeParams& 
 
   // File data, depth-first (files of a directory stay together).
   ForEachNode(root, [&](SourceNode& n) {
-    if (!n.is_file() || n.size == 0) return;
+    if (!n.is_file() || n.size == 0 || n.shares_data) return;
     uint64_t offset = uint64_t{n.data_lba} * kBlockSize;
     if (n.content) {
       layout.AddBytes(offset, n.content, 0, n.size);

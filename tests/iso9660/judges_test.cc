@@ -299,6 +299,24 @@ TEST(IsoJudges, DeepTreesAreKeptAndNoted) {
   EXPECT_TRUE(SameTree(dir / "src", dir / "x", &why)) << why;
 }
 
+TEST(IsoJudges, HardLinksShareTheirData) {
+  MF_REQUIRE_TOOL("osirrox");
+  TempDir dir;
+  fs::create_directories(dir / "src" / "d");
+  WritePatternFile(dir / "src" / "a.bin", 3'000'000, 8);
+  fs::create_hard_link(dir / "src" / "a.bin", dir / "src" / "d" / "b.bin");
+  auto r = RunMediaforgeIso({(dir / "src").string(), "-o", (dir / "out.iso").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_LT(fs::file_size(dir / "out.iso"), 4'000'000u);
+  auto x = testing::Run(
+      {"osirrox", "-indev", (dir / "out.iso").string(), "-extract", "/", (dir / "x").string()});
+  ASSERT_EQ(x.exit_code, 0) << x.output;
+  EXPECT_TRUE(ReadWholeFile(dir / "x" / "d" / "b.bin") == ReadWholeFile(dir / "src" / "a.bin"));
+  auto target = device::OpenTarget((dir / "out.iso").string(), {.direct = false});
+  ASSERT_TRUE(target.ok());
+  EXPECT_TRUE(iso9660::CheckIso(**target).empty());
+}
+
 TEST(IsoJudges, OptionConflictsAreUsageErrors) {
   TempDir dir;
   fs::create_directories(dir / "src");
