@@ -81,49 +81,43 @@ absl::StatusOr<engine::Layout> FillGaps(engine::Layout layout) {
   return layout;
 }
 
-}  // namespace
+struct Trees {
+  std::unique_ptr<Hierarchy> primary;
+  std::unique_ptr<Hierarchy> joliet;  // null with --no-joliet
+};
 
-absl::StatusOr<engine::Layout> PlanVolume(SourceNode& root, const VolumeParams& p) {
-  auto primary = Hierarchy::Plan(root, Flavor::kIso9660, p.rock_ridge, p.timestamp_limit);
-  if (!primary.ok()) return primary.status();
-  std::unique_ptr<Hierarchy> joliet;
-  if (p.joliet) {
-    auto j = Hierarchy::Plan(root, Flavor::kJoliet, false, p.timestamp_limit);
-    if (!j.ok()) return j.status();
-    joliet = std::move(*j);
-  }
-  (*primary)->set_volume_sequence(p.sequence);
-  if (joliet) joliet->set_volume_sequence(p.sequence);
-  const bool boot = p.bios_boot || p.efi_boot || p.efi_image;
+bool HasBoot(const VolumeParams& p) { return p.bios_boot || p.efi_boot || p.efi_image; }
 
-  // ECMA-119 6.2 / 8: system area, descriptor set, then everything else in block order.
+// ECMA-119 6.2 / 8: system area, descriptor set, path tables, catalog, directories, the EFI
+// image built from a directory, then file data depth first; hard links of one file share data.
+absl::StatusOr<Allocation> Allocate(SourceNode& root, const VolumeParams& p, Trees& t) {
   Allocation a;
   uint64_t lba = kFirstDescriptorBlock + 1;
-  if (boot) a.boot_record = static_cast<uint32_t>(lba++);
-  if (joliet) a.joliet_svd = static_cast<uint32_t>(lba++);
+  if (HasBoot(p)) a.boot_record = static_cast<uint32_t>(lba++);
+  if (t.joliet) a.joliet_svd = static_cast<uint32_t>(lba++);
   a.terminator = static_cast<uint32_t>(lba++);
-  uint32_t table_blocks = PathTableBlocks(**primary);
+  uint32_t table_blocks = PathTableBlocks(*t.primary);
   a.l_table = static_cast<uint32_t>(lba);
   a.m_table = static_cast<uint32_t>(lba + table_blocks);
   lba += 2 * table_blocks;
-  if (joliet) {
-    uint32_t j_blocks = PathTableBlocks(*joliet);
+  if (t.joliet) {
+    uint32_t j_blocks = PathTableBlocks(*t.joliet);
     a.joliet_l_table = static_cast<uint32_t>(lba);
     a.joliet_m_table = static_cast<uint32_t>(lba + j_blocks);
     lba += 2 * j_blocks;
   }
-  if (boot) a.catalog = static_cast<uint32_t>(lba++);
-  (*primary)->AssignLbas(static_cast<uint32_t>(lba));
-  lba += (*primary)->blocks();
-  if (joliet) {
-    joliet->AssignLbas(static_cast<uint32_t>(lba));
-    lba += joliet->blocks();
+  if (HasBoot(p)) a.catalog = static_cast<uint32_t>(lba++);
+  t.primary->AssignLbas(static_cast<uint32_t>(lba));
+  lba += t.primary->blocks();
+  if (t.joliet) {
+    t.joliet->AssignLbas(static_cast<uint32_t>(lba));
+    lba += t.joliet->blocks();
   }
   if (p.efi_image) {
     a.efi_image = static_cast<uint32_t>(lba);
     lba += BlocksFor(p.efi_image->bytes);
   }
-  // Hard links of one file share its data (boot images excepted: they may be patched).
+  // Boot images are left out of sharing: they may be patched.
   std::map<std::pair<uint64_t, uint64_t>, const SourceNode*> first_link;
   ForEachNode(root, [&](SourceNode& n) {
     if (!n.is_file()) return;
@@ -143,84 +137,75 @@ absl::StatusOr<engine::Layout> PlanVolume(SourceNode& root, const VolumeParams& 
         "the image would need ", lba, " blocks of 2048 bytes; ISO9660 allows ", kMaxBlocks));
   }
   a.data_end_block = lba;
+  return a;
+}
 
-  const bool with_gpt = p.hybrid && (p.efi_boot || p.efi_image);
-  uint64_t total = a.data_end_block * kBlockSize;
-  if (p.hybrid) total = HybridImageSize(total, with_gpt);
+// Where the UEFI image is, if there is one.
+struct EfiPlacement {
+  uint32_t lba = 0;
+  uint64_t bytes = 0;
+};
+std::optional<EfiPlacement> EfiOf(const VolumeParams& p, const Allocation& a) {
+  if (p.efi_boot) return EfiPlacement{p.efi_boot->data_lba, p.efi_boot->size};
+  if (p.efi_image) return EfiPlacement{a.efi_image, p.efi_image->bytes};
+  return std::nullopt;
+}
 
-  if (p.bios_boot) {
-    if (auto s = PatchBiosImage(*p.bios_boot, p); !s.ok()) return s;
-  }
-
-  engine::Layout layout(total);
-  // Volume descriptors.
+void AddDescriptors(engine::Layout& layout, const Allocation& a, const VolumeParams& p,
+                    const Trees& t) {
   VolumeDescriptorInfo info;
   info.volume_label = p.label;
-  info.volume_space_blocks = static_cast<uint32_t>(total / kBlockSize);
+  info.volume_space_blocks = static_cast<uint32_t>(layout.total_size() / kBlockSize);
   info.volume_set_size = p.set_size;
   info.volume_sequence_number = p.sequence;
   info.date = p.date;
-  info.path_table_size = PathTableSize(**primary);
+  info.path_table_size = PathTableSize(*t.primary);
   info.l_path_table_lba = a.l_table;
   info.m_path_table_lba = a.m_table;
-  info.root_record = (*primary)->RootRecordForDescriptor();
+  info.root_record = t.primary->RootRecordForDescriptor();
   layout.AddBytes(uint64_t{a.pvd} * kBlockSize, BuildPrimaryVolumeDescriptor(info));
-  if (boot) {
+  if (HasBoot(p)) {
     layout.AddBytes(uint64_t{a.boot_record} * kBlockSize,
                     BuildBootRecordVolumeDescriptor(a.catalog));
   }
-  if (joliet) {
+  if (t.joliet) {
     VolumeDescriptorInfo j = info;
-    j.path_table_size = PathTableSize(*joliet);
+    j.path_table_size = PathTableSize(*t.joliet);
     j.l_path_table_lba = a.joliet_l_table;
     j.m_path_table_lba = a.joliet_m_table;
-    j.root_record = joliet->RootRecordForDescriptor();
+    j.root_record = t.joliet->RootRecordForDescriptor();
     layout.AddBytes(uint64_t{a.joliet_svd} * kBlockSize, BuildJolietVolumeDescriptor(j));
   }
   layout.AddBytes(uint64_t{a.terminator} * kBlockSize, BuildVolumeDescriptorSetTerminator());
+}
 
-  // Path tables and directories.
-  PathTables tables = BuildPathTables(**primary);
-  layout.AddBytes(uint64_t{a.l_table} * kBlockSize, std::move(tables.l_table));
-  layout.AddBytes(uint64_t{a.m_table} * kBlockSize, std::move(tables.m_table));
-  layout.AddBytes(uint64_t{(*primary)->first_lba()} * kBlockSize, (*primary)->Serialize());
-  if (joliet) {
-    PathTables jt = BuildPathTables(*joliet);
-    layout.AddBytes(uint64_t{a.joliet_l_table} * kBlockSize, std::move(jt.l_table));
-    layout.AddBytes(uint64_t{a.joliet_m_table} * kBlockSize, std::move(jt.m_table));
-    layout.AddBytes(uint64_t{joliet->first_lba()} * kBlockSize, joliet->Serialize());
-  }
-  // The directory plans are done with; free them before the file extents are added.
-  primary->reset();
-  joliet.reset();
+void AddDirectories(engine::Layout& layout, uint32_t l_table, uint32_t m_table,
+                    const Hierarchy& h) {
+  PathTables tables = BuildPathTables(h);
+  layout.AddBytes(uint64_t{l_table} * kBlockSize, std::move(tables.l_table));
+  layout.AddBytes(uint64_t{m_table} * kBlockSize, std::move(tables.m_table));
+  layout.AddBytes(uint64_t{h.first_lba()} * kBlockSize, h.Serialize());
+}
 
-  // El Torito catalog (El Torito 1.0 2.0-2.4).
-  uint32_t efi_lba = 0;
-  uint64_t efi_bytes = 0;
-  if (boot) {
-    std::vector<BootImageSpec> images;
-    if (p.bios_boot) {
-      images.push_back({kPlatformX86, p.bios_boot->data_lba, p.boot_load_size});
-    }
-    if (p.efi_boot) {
-      efi_lba = p.efi_boot->data_lba;
-      efi_bytes = p.efi_boot->size;
-    } else if (p.efi_image) {
-      efi_lba = a.efi_image;
-      efi_bytes = p.efi_image->bytes;
-    }
-    if (p.efi_boot || p.efi_image) {
-      images.push_back({kPlatformEfi, efi_lba, EfiSectorCount(efi_bytes)});
-    }
-    layout.AddBytes(uint64_t{a.catalog} * kBlockSize, BuildBootCatalog(images));
+// El Torito 1.0 2.0-2.4: the catalog, and the UEFI image built from a directory.
+absl::Status AddBoot(engine::Layout& layout, const Allocation& a, const VolumeParams& p) {
+  if (!HasBoot(p)) return absl::OkStatus();
+  std::vector<BootImageSpec> images;
+  if (p.bios_boot) images.push_back({kPlatformX86, p.bios_boot->data_lba, p.boot_load_size});
+  if (auto efi = EfiOf(p, a)) {
+    images.push_back({kPlatformEfi, efi->lba, EfiSectorCount(efi->bytes)});
   }
+  layout.AddBytes(uint64_t{a.catalog} * kBlockSize, BuildBootCatalog(images));
   if (p.efi_image) {
     auto fat = p.efi_image->plan(uint64_t{a.efi_image} * kBlockSize);
     if (!fat.ok()) return fat.status();
     for (const engine::Extent& e : fat->extents()) layout.Add(e);
   }
+  return absl::OkStatus();
+}
 
-  // File data, depth-first (files of a directory stay together).
+// File data, depth first (files of a directory stay together).
+void AddFileData(engine::Layout& layout, SourceNode& root) {
   ForEachNode(root, [&](SourceNode& n) {
     if (!n.is_file() || n.size == 0 || n.shares_data) return;
     uint64_t offset = uint64_t{n.data_lba} * kBlockSize;
@@ -230,23 +215,57 @@ absl::StatusOr<engine::Layout> PlanVolume(SourceNode& root, const VolumeParams& 
       layout.AddFileRange(offset, std::move(n.source_path), 0, n.size);  // one copy of the path
     }
   });
+}
 
+absl::Status AddHybridTables(engine::Layout& layout, const Allocation& a, const VolumeParams& p) {
+  HybridSpec spec;
+  spec.image_bytes = layout.total_size();
+  spec.template_kind = p.template_kind;
+  spec.mbr_template = p.mbr_template;
+  spec.bios_boot_lba = p.bios_boot ? p.bios_boot->data_lba : 0;
+  if (auto efi = EfiOf(p, a)) {
+    spec.efi_lba = efi->lba;
+    spec.efi_bytes = efi->bytes;
+  }
+  spec.guid_seed = absl::StrCat(p.label, "|", p.date, "|", spec.image_bytes, "|", p.sequence);
+  auto tables = BuildHybridTables(spec);
+  if (!tables.ok()) return tables.status();
+  layout.AddBytes(0, std::move(tables->head));
+  if (!tables->tail.empty()) layout.AddBytes(tables->tail_offset, std::move(tables->tail));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<engine::Layout> PlanVolume(SourceNode& root, const VolumeParams& p) {
+  Trees t;
+  auto primary = Hierarchy::Plan(root, Flavor::kIso9660, p.rock_ridge, p.timestamp_limit);
+  if (!primary.ok()) return primary.status();
+  t.primary = std::move(*primary);
+  t.primary->set_volume_sequence(p.sequence);
+  if (p.joliet) {
+    auto joliet = Hierarchy::Plan(root, Flavor::kJoliet, false, p.timestamp_limit);
+    if (!joliet.ok()) return joliet.status();
+    t.joliet = std::move(*joliet);
+    t.joliet->set_volume_sequence(p.sequence);
+  }
+  auto a = Allocate(root, p, t);
+  if (!a.ok()) return a.status();
+  uint64_t total = a->data_end_block * kBlockSize;
+  if (p.hybrid) total = HybridImageSize(total, EfiOf(p, *a).has_value());
+  if (p.bios_boot) {
+    if (auto s = PatchBiosImage(*p.bios_boot, p); !s.ok()) return s;
+  }
+
+  engine::Layout layout(total);
+  AddDescriptors(layout, *a, p, t);
+  AddDirectories(layout, a->l_table, a->m_table, *t.primary);
+  if (t.joliet) AddDirectories(layout, a->joliet_l_table, a->joliet_m_table, *t.joliet);
+  t = Trees{};  // the directory plans are done with: free them before the file extents
+  if (auto s = AddBoot(layout, *a, p); !s.ok()) return s;
+  AddFileData(layout, root);
   if (p.hybrid) {
-    HybridSpec spec;
-    spec.image_bytes = total;
-    spec.template_kind = p.template_kind;
-    spec.mbr_template = p.mbr_template;
-    spec.bios_boot_lba = p.bios_boot ? p.bios_boot->data_lba : 0;
-    if (with_gpt) {
-      spec.efi_lba = efi_lba;
-      spec.efi_bytes = efi_bytes;
-    }
-    spec.guid_seed = absl::StrCat(p.label, "|", p.date, "|", total, "|", p.sequence);
-    auto tables_or = BuildHybridTables(spec);
-    if (!tables_or.ok()) return tables_or.status();
-    layout.AddBytes(0, std::move(tables_or->head));
-    if (!tables_or->tail.empty())
-      layout.AddBytes(tables_or->tail_offset, std::move(tables_or->tail));
+    if (auto s = AddHybridTables(layout, *a, p); !s.ok()) return s;
   }
   if (auto s = layout.Finalize(); !s.ok()) return s;
   return FillGaps(std::move(layout));
