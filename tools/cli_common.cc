@@ -142,6 +142,11 @@ int ReportError(const absl::Status& status) {
   return kExitError;
 }
 
+int ReportError(const CommonFlags& flags, const absl::Status& status) {
+  EmitJson(flags, {{"ok", false}, {"error", std::string(status.message())}});
+  return ReportError(status);
+}
+
 bool Confirm(const RunContext& ctx, absl::string_view question) {
   if (!ctx.stdin_is_tty) return false;
   std::cerr << question << " Type 'yes' to continue: " << std::flush;

@@ -68,6 +68,8 @@ void EmitJson(const CommonFlags& flags, const nlohmann::json& j);
 void Say(absl::string_view text);
 // Reports a failed Status on stderr ("mediaforge: ...") and returns the exit code for it.
 int ReportError(const absl::Status& status);
+// The same, and with --json also the one JSON object on stdout: {"ok": false, "error": TEXT}.
+int ReportError(const CommonFlags& flags, const absl::Status& status);
 
 // Asks "type yes to continue" on a TTY; false when there is no TTY or the answer is not yes.
 bool Confirm(const RunContext& ctx, absl::string_view question);

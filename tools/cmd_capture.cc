@@ -17,9 +17,9 @@ struct CaptureArgs {
 
 int RunCapture(RunContext& ctx, const CaptureArgs& args) {
   auto block = ParseSize(args.block_size);
-  if (!block.ok()) return ReportError(block.status());
+  if (!block.ok()) return ReportError(args.common, block.status());
   auto source = device::OpenTarget(args.source, {.write = false, .exclusive = false});
-  if (!source.ok()) return ReportError(source.status());
+  if (!source.ok()) return ReportError(args.common, source.status());
   ProgressLine progress(ctx, args.common, "capture");
   engine::CopyOptions opts;
   opts.block_size = *block;
@@ -27,7 +27,7 @@ int RunCapture(RunContext& ctx, const CaptureArgs& args) {
   opts.progress = [&](uint64_t d, uint64_t t) { progress.Update(d, t); };
   auto r = engine::Capture(**source, args.output, opts);
   progress.Finish();
-  if (!r.ok()) return ReportError(r.status());
+  if (!r.ok()) return ReportError(args.common, r.status());
   double mbs = r->seconds > 0 ? r->bytes / r->seconds / 1e6 : 0;
   Say(absl::StrFormat("%s -> %s: %d bytes (%d allocated) in %.2f s (%.1f MB/s)", args.source,
                       args.output, r->bytes, r->allocated_bytes, r->seconds, mbs));

@@ -27,7 +27,7 @@ std::vector<std::string> UnsafeReasons(const device::BlockInfo& b) {
 
 int RunList(const ListArgs& args) {
   auto devices = device::ListBlockDevices();
-  if (!devices.ok()) return ReportError(devices.status());
+  if (!devices.ok()) return ReportError(args.common, devices.status());
   nlohmann::json arr = nlohmann::json::array();
   int shown = 0;
   for (const auto& b : *devices) {

@@ -65,25 +65,25 @@ int RunUsb(RunContext& ctx, const UsbArgs& args) {
   if (args.scheme == "gpt") {
     opts.scheme = device::PartitionScheme::kGpt;
   } else if (args.scheme != "mbr") {
-    return ReportError(absl::InvalidArgumentError("--scheme must be mbr or gpt"));
+    return ReportError(args.common, absl::InvalidArgumentError("--scheme must be mbr or gpt"));
   }
   opts.label = args.label;
   auto date = ParseDateFlag(args.date);
-  if (!date.ok()) return ReportError(date.status());
+  if (!date.ok()) return ReportError(args.common, date.status());
   opts.date = *date;
   if (!args.cluster_size.empty()) {
     auto c = ParseSize(args.cluster_size);
-    if (!c.ok()) return ReportError(c.status());
+    if (!c.ok()) return ReportError(args.common, c.status());
     opts.cluster_bytes = static_cast<uint32_t>(*c);
   }
   if (!args.mbr_code.empty()) {
     auto code = ReadSmallFile(args.mbr_code, 512);
-    if (!code.ok()) return ReportError(code.status());
+    if (!code.ok()) return ReportError(args.common, code.status());
     opts.mbr_code = std::move(*code);
   }
   if (!args.pbr_code.empty()) {
     auto code = ReadSmallFile(args.pbr_code, 64 << 10);
-    if (!code.ok()) return ReportError(code.status());
+    if (!code.ok()) return ReportError(args.common, code.status());
     opts.pbr_code = std::move(*code);
   }
   // The source: a directory, or an ISO whose files (and El Torito EFI image files) go on.
@@ -96,16 +96,16 @@ int RunUsb(RunContext& ctx, const UsbArgs& args) {
     content.dir = args.source;
   } else if (std::filesystem::is_regular_file(args.source, ec)) {
     staging.emplace();
-    if (!staging->ok()) return ReportError(staging->status());
+    if (!staging->ok()) return ReportError(args.common, staging->status());
     auto iso = usb::TreeFromIso(args.source, staging->path());
-    if (!iso.ok()) return ReportError(iso.status());
+    if (!iso.ok()) return ReportError(args.common, iso.status());
     content.tree = std::move(iso->tree);
     iso_volume_id = iso->volume_id;
     from_efi_image = iso->from_efi_image;
     if (opts.label.empty()) opts.label = iso_volume_id.substr(0, 11);
   } else {
-    return ReportError(
-        absl::NotFoundError(absl::StrCat(args.source, ": no such directory or ISO image")));
+    return ReportError(args.common, absl::NotFoundError(absl::StrCat(
+                                        args.source, ": no such directory or ISO image")));
   }
 
   // Where it goes and how big it is.
@@ -115,26 +115,27 @@ int RunUsb(RunContext& ctx, const UsbArgs& args) {
   if (block) {
     if (!args.size.empty()) {
       return ReportError(
+          args.common,
           absl::InvalidArgumentError("--size is for image files; a device's own size is used"));
     }
     auto probe = device::OpenTarget(args.target, {.write = false, .exclusive = false});
-    if (!probe.ok()) return ReportError(probe.status());
+    if (!probe.ok()) return ReportError(args.common, probe.status());
     opts.disk_bytes = (*probe)->size();
     opts.sector_size = (*probe)->logical_sector_size();
     opts.zero_fill = true;
   } else if (!args.size.empty()) {
     auto s = ParseSize(args.size);
-    if (!s.ok()) return ReportError(s.status());
+    if (!s.ok()) return ReportError(args.common, s.status());
     opts.disk_bytes = *s;
   } else {
     auto s = usb::DiskSizeForContent(opts, content, 16 << 20);
-    if (!s.ok()) return ReportError(s.status());
+    if (!s.ok()) return ReportError(args.common, s.status());
     opts.disk_bytes = *s;
   }
 
   // Pre-flight: the whole plan (table, sizes, 4 GiB files, names) before any byte is written.
   auto plan = usb::PlanUsbMedia(opts, content);
-  if (!plan.ok()) return ReportError(plan.status());
+  if (!plan.ok()) return ReportError(args.common, plan.status());
   std::vector<std::string> refusals;
   int guard = GuardTargets(ctx, {args.target}, opts.disk_bytes, args.guard,
                            "make a bootable USB stick", &refusals);
@@ -144,7 +145,7 @@ int RunUsb(RunContext& ctx, const UsbArgs& args) {
   }
 
   auto out = OutputTarget::Open(args.target);
-  if (!out.ok()) return ReportError(out.status());
+  if (!out.ok()) return ReportError(args.common, out.status());
   ProgressLine progress(ctx, args.common, "usb");
   engine::CopyOptions copy;
   copy.cancel = &ctx.cancel;
@@ -159,28 +160,28 @@ int RunUsb(RunContext& ctx, const UsbArgs& args) {
   device::Target* targets[] = {&(*out)->target()};
   auto report = engine::StreamLayout(plan->layout, targets, copy);
   progress.Finish();
-  if (!report.ok()) return ReportError(report.status());
+  if (!report.ok()) return ReportError(args.common, report.status());
   if (report->cancelled) {
     Say(absl::StrCat("mediaforge: interrupted after ", report->bytes, " bytes"));
     return kExitError;
   }
   const auto& tr = report->targets[0];
   if (!tr.status.ok())
-    return ReportError(absl::InternalError((*out)->UserMessage(tr.status.message())));
+    return ReportError(args.common, absl::InternalError((*out)->UserMessage(tr.status.message())));
 
   std::optional<bool> verified;
   if (args.verify) {
     engine::VerifyOptions v;
     v.cancel = &ctx.cancel;
     auto r = engine::VerifyLayout(plan->layout, (*out)->target(), v);
-    if (!r.ok()) return ReportError(r.status());
+    if (!r.ok()) return ReportError(args.common, r.status());
     verified = r->match;
     if (!r->match) {
       Say(absl::StrCat("mediaforge: ", args.target, ": verify FAILED at byte offset ",
                        r->first_mismatch.value_or(0)));
     }
   }
-  if (auto s = (*out)->Commit(); !s.ok()) return ReportError(s);
+  if (auto s = (*out)->Commit(); !s.ok()) return ReportError(args.common, s);
   out->reset();  // the exclusive open would make the kernel's re-read fail with EBUSY
   std::string reread;
   if (block) {

@@ -46,13 +46,14 @@ int Finish(const VerifyArgs& args, std::vector<Problem> problems, nlohmann::json
 
 int RunVerify(RunContext& ctx, const VerifyArgs& args) {
   auto block = ParseSize(args.block_size);
-  if (!block.ok()) return ReportError(block.status());
+  if (!block.ok()) return ReportError(args.common, block.status());
   if (!args.image.empty() && !args.sha256.empty()) {
-    return ReportError(absl::InvalidArgumentError("--image and --sha256 exclude each other"));
+    return ReportError(args.common,
+                       absl::InvalidArgumentError("--image and --sha256 exclude each other"));
   }
   // Read-only, not exclusive: verifying a mounted stick is allowed.
   auto target = device::OpenTarget(args.target, {.write = false, .exclusive = false});
-  if (!target.ok()) return ReportError(target.status());
+  if (!target.ok()) return ReportError(args.common, target.status());
 
   engine::VerifyOptions vopts;
   vopts.block_size = *block;
@@ -61,7 +62,7 @@ int RunVerify(RunContext& ctx, const VerifyArgs& args) {
 
   if (!args.image.empty()) {
     auto source = engine::OpenImageSource(args.image);
-    if (!source.ok()) return ReportError(source.status());
+    if (!source.ok()) return ReportError(args.common, source.status());
     if (source->size && (*target)->size() < *source->size) {
       problems.push_back(
           {args.target, (*target)->size(),
@@ -69,13 +70,13 @@ int RunVerify(RunContext& ctx, const VerifyArgs& args) {
       return Finish(args, problems, {});
     }
     auto layout = source->MakeLayout();
-    if (!layout.ok()) return ReportError(layout.status());
+    if (!layout.ok()) return ReportError(args.common, layout.status());
     ProgressLine progress(ctx, args.common, "verify");
     vopts.progress = [&](uint64_t d, uint64_t t) { progress.Update(d, t); };
     auto r = engine::VerifyLayout(*layout, **target, vopts);
     progress.Finish();
-    if (!r.ok()) return ReportError(r.status());
-    if (r->cancelled) return ReportError(absl::CancelledError("verify interrupted"));
+    if (!r.ok()) return ReportError(args.common, r.status());
+    if (r->cancelled) return ReportError(args.common, absl::CancelledError("verify interrupted"));
     if (r->first_mismatch) {
       problems.push_back({args.target, *r->first_mismatch,
                           absl::StrCat("differs from ", args.image, " (first mismatching byte)")});
@@ -95,19 +96,19 @@ int RunVerify(RunContext& ctx, const VerifyArgs& args) {
   if (!args.sha256.empty()) {
     std::string want = absl::AsciiStrToLower(args.sha256);
     if (want.size() != 64 || want.find_first_not_of("0123456789abcdef") != std::string::npos) {
-      return ReportError(absl::InvalidArgumentError("--sha256 wants 64 hex digits"));
+      return ReportError(args.common, absl::InvalidArgumentError("--sha256 wants 64 hex digits"));
     }
     uint64_t length = (*target)->size();
     if (!args.length.empty()) {
       auto l = ParseSize(args.length);
-      if (!l.ok()) return ReportError(l.status());
+      if (!l.ok()) return ReportError(args.common, l.status());
       length = *l;
     }
     ProgressLine progress(ctx, args.common, "hash");
     vopts.progress = [&](uint64_t d, uint64_t t) { progress.Update(d, t); };
     auto got = engine::HashTarget(**target, length, vopts);
     progress.Finish();
-    if (!got.ok()) return ReportError(got.status());
+    if (!got.ok()) return ReportError(args.common, got.status());
     if (*got != want) {
       problems.push_back(
           {args.target, std::nullopt,
@@ -117,7 +118,7 @@ int RunVerify(RunContext& ctx, const VerifyArgs& args) {
   }
 
   auto report = CheckStructure(**target);
-  if (!report.ok()) return ReportError(report.status());
+  if (!report.ok()) return ReportError(args.common, report.status());
   for (const auto& line : report->found) Say(line);
   return Finish(args, report->problems, {{"found", report->found}});
 }

@@ -32,18 +32,21 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
   auto block = ParseSize(args.block_size);
   if (!block.ok() || *block < 4096 || *block > (256u << 20) || *block % 4096 != 0) {
     return ReportError(
+        args.common,
         absl::InvalidArgumentError("--block-size must be a multiple of 4K between 4K and 256M"));
   }
   auto source = engine::OpenImageSource(args.image);
-  if (!source.ok()) return ReportError(source.status());
+  if (!source.ok()) return ReportError(args.common, source.status());
 
   std::set<std::string> seen;
   for (const auto& t : args.targets) {
     if (!seen.insert(t).second) {
-      return ReportError(absl::InvalidArgumentError(absl::StrCat(t, ": named twice as a target")));
+      return ReportError(args.common,
+                         absl::InvalidArgumentError(absl::StrCat(t, ": named twice as a target")));
     }
     if (t == args.image) {
-      return ReportError(absl::InvalidArgumentError(absl::StrCat(t, ": is the image itself")));
+      return ReportError(args.common,
+                         absl::InvalidArgumentError(absl::StrCat(t, ": is the image itself")));
     }
   }
   std::vector<std::string> refusals;
@@ -63,12 +66,12 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
   std::vector<std::unique_ptr<OutputTarget>> opened;
   for (const auto& t : args.targets) {
     auto o = OutputTarget::Open(t);
-    if (!o.ok()) return ReportError(o.status());
+    if (!o.ok()) return ReportError(args.common, o.status());
     opened.push_back(std::move(*o));
   }
 
   auto layout = source->MakeLayout();
-  if (!layout.ok()) return ReportError(layout.status());
+  if (!layout.ok()) return ReportError(args.common, layout.status());
   std::vector<device::Target*> targets;
   for (auto& o : opened) targets.push_back(&o->target());
 
@@ -84,7 +87,7 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
   opts.progress = [&](uint64_t done, uint64_t total) { progress.Update(done, total); };
   auto report = engine::StreamLayout(*layout, targets, opts);
   progress.Finish();
-  if (!report.ok()) return ReportError(report.status());
+  if (!report.ok()) return ReportError(args.common, report.status());
   if (report->cancelled) {
     Say(absl::StrCat("mediaforge: interrupted after ", report->bytes,
                      " bytes; device targets hold a partial image, image files were not written"));

@@ -96,9 +96,12 @@ TEST(CliWrite, BadInputsAreExit2AndKeepAnExistingImageFile) {
   std::filesystem::resize_file(dir / "img.xz", std::filesystem::file_size(dir / "img.xz") / 2);
   testing::WriteWholeFile(dir / "old.img", "precious");
 
-  auto missing = Cli({"write", (dir / "nope.img").string(), (dir / "out").string()});
+  auto missing = Cli({"write", (dir / "nope.img").string(), (dir / "out").string(), "--json"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.output.find("nope.img"), std::string::npos);
+  auto j = LastJson(missing.output);  // --json prints its one object on failure too
+  EXPECT_EQ(j["ok"], false) << missing.output;
+  EXPECT_NE(j["error"].get<std::string>().find("nope.img"), std::string::npos);
 
   auto to_dir = Cli({"write", (dir / "img").string(), dir.path().string()});
   EXPECT_EQ(to_dir.exit_code, 2);
