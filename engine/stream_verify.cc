@@ -203,9 +203,7 @@ absl::StatusOr<std::string> HashTarget(device::Target& target, uint64_t length,
     return absl::OutOfRangeError(absl::StrCat(target.path(), ": holds ", target.size(),
                                               " bytes, fewer than the ", length, " to hash"));
   }
-  Layout whole(length);
-  // Reading the target through a layout would read it twice; read it directly instead,
-  // a few blocks ahead on worker threads, hashing in order here.
+  // Read a few blocks ahead on worker threads, hash in order here.
   if (options.drop_cache) {
     if (auto s = target.DropCache(); !s.ok()) return s;
   }
@@ -239,7 +237,6 @@ absl::StatusOr<std::string> HashTarget(device::Target& target, uint64_t length,
   uint64_t next_issue = 0, next_hash = 0;
   absl::Status status;
   std::vector<HSlot*> completed;
-  size_t ring_pos = 0;
   auto issue = [&](HSlot* s) {
     s->offset = next_issue;
     s->length = static_cast<size_t>(std::min<uint64_t>(block, length - next_issue));
@@ -252,7 +249,6 @@ absl::StatusOr<std::string> HashTarget(device::Target& target, uint64_t length,
     issue(s.get());
     ++in_flight;
   }
-  (void)ring_pos;
   while (in_flight > 0) {
     HSlot* s = *done.Pop();
     completed.push_back(s);

@@ -16,7 +16,9 @@ inline std::unique_ptr<device::Target> OpenFileTarget(const std::string& path, u
   auto t = device::OpenTarget(path, {.write = true, .create = true});
   EXPECT_TRUE(t.ok()) << t.status();
   if (!t.ok()) return nullptr;
-  if (size > 0) EXPECT_TRUE((*t)->Resize(size).ok());
+  if (size > 0) {
+    EXPECT_TRUE((*t)->Resize(size).ok());
+  }
   return std::move(*t);
 }
 

@@ -152,7 +152,9 @@ TEST(Target, DirectAndBufferedFilesReadBackTheSame) {
     std::string path = (dir / (direct ? "direct" : "buffered")).string();
     auto t = OpenTarget(path, {.write = true, .create = true, .truncate = true, .direct = direct});
     ASSERT_TRUE(t.ok()) << t.status();
-    if (!direct) EXPECT_FALSE((*t)->direct());
+    if (!direct) {
+      EXPECT_FALSE((*t)->direct());
+    }
     std::vector<std::byte> data((1 << 20) + 123, std::byte{0x33});
     ASSERT_TRUE(WriteFully(**t, data, 4096).ok());
     ASSERT_TRUE(WriteFully(**t, std::span(data).first(77), 3).ok());

@@ -281,11 +281,15 @@ TEST(UsbBoot, DefaultMbrCodeSaysItIsNotBiosBootable) {
   fs::path src = MakeTree(dir);
   std::string img = (dir / "stick.img").string();
   ASSERT_EQ(Cli({"usb", src.string(), img, "--size", "64M"}).exit_code, 0);
-  // The message goes to the screen (INT 10h); SeaBIOS mirrors it nowhere on serial, so read it
-  // from the MBR itself and make sure the BIOS runs the code (no "No bootable device").
-  auto mbr = ReadWholeFile(img);
-  std::string code(mbr.begin(), mbr.begin() + 440);
-  EXPECT_NE(code.find("UEFI boot only"), std::string::npos);
+  // SeaBIOS runs the MBR code; its serial console mirrors the INT 10h text we print.
+  auto boot = testing::BootAndWaitForMarker(img, "mediaforge for UEFI boot only",
+                                            {.firmware = testing::Firmware::kBios,
+                                             .media = testing::Media::kDisk,
+                                             .timeout_seconds = 60});
+  EXPECT_TRUE(boot.marker_seen) << boot.command << "\n" << boot.console;
+  // The table libfdisk made is still there after the code went in.
+  auto sf = testing::Run({"sfdisk", "-d", img});
+  EXPECT_NE(sf.output.find("type=c, bootable"), std::string::npos) << sf.output;
 }
 
 }  // namespace
