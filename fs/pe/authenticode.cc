@@ -268,7 +268,12 @@ absl::StatusOr<std::vector<uint8_t>> ComputeImageDigest(std::span<const uint8_t>
   // Steps 8-13: sections with raw data, in ascending PointerToRawData order.
   std::vector<const PeSection*> sections;
   for (const auto& s : image.sections) {
-    if (s.raw_size != 0) sections.push_back(&s);
+    if (s.raw_size == 0) continue;
+    if (uint64_t{s.raw_offset} + s.raw_size > bytes.size()) {  // `image` from other bytes
+      return absl::InvalidArgumentError(
+          absl::StrCat("section ", s.name, " runs past the end of the file"));
+    }
+    sections.push_back(&s);
   }
   std::stable_sort(sections.begin(), sections.end(), [](const PeSection* a, const PeSection* b) {
     return a->raw_offset < b->raw_offset;
