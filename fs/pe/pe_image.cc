@@ -64,6 +64,9 @@ class Parser {
   }
   absl::Status ParseOptionalHeader(uint64_t offset, uint16_t size, PeImage& image);
   absl::Status ParseSections(uint64_t offset, uint16_t count, PeImage& image);
+  std::string LongSectionName(const std::string& slash_name) const;
+
+  uint64_t string_table_offset_ = 0;  // COFF string table: after the symbol table
   absl::Status CheckCertificateTable(PeImage& image);
 
   std::span<const uint8_t> bytes_;
@@ -93,6 +96,9 @@ absl::StatusOr<PeImage> Parser::Parse() {
     return Error(coff_offset, "COFF file header truncated");
   }
   image.machine_raw = coff.machine;
+  // "COFF String Table": right after the symbol table's 18-byte records.
+  string_table_offset_ =
+      uint64_t{coff.pointer_to_symbol_table} + uint64_t{coff.number_of_symbols} * 18;
   image.machine = MachineFromRaw(coff.machine);
   const uint64_t optional_offset = coff_offset + sizeof(CoffFileHeader);
   if (auto s = ParseOptionalHeader(optional_offset, coff.size_of_optional_header, image); !s.ok()) {
@@ -192,6 +198,7 @@ absl::Status Parser::ParseSections(uint64_t offset, uint16_t count, PeImage& ima
     ReadStruct(bytes_, at, &h);  // inside table_end, checked above
     PeSection s;
     s.name.assign(h.name, strnlen(h.name, sizeof(h.name)));
+    if (s.name.size() > 1 && s.name[0] == '/') s.name = LongSectionName(s.name);
     s.virtual_size = h.virtual_size;
     s.virtual_address = h.virtual_address;
     s.raw_size = h.size_of_raw_data;
@@ -205,6 +212,22 @@ absl::Status Parser::ParseSections(uint64_t offset, uint16_t count, PeImage& ima
     image.sections.push_back(std::move(s));
   }
   return absl::OkStatus();
+}
+
+// "Section Table": a name "/N" stands for the NUL-terminated string at offset N of the string
+// table (GNU ld writes these into images too: shim's ".vendor_cert"). Kept as "/N" when the
+// string table is absent or the offset lies outside the file.
+std::string Parser::LongSectionName(const std::string& slash_name) const {
+  uint64_t n = 0;
+  for (size_t i = 1; i < slash_name.size(); ++i) {
+    if (slash_name[i] < '0' || slash_name[i] > '9') return slash_name;
+    n = n * 10 + static_cast<uint64_t>(slash_name[i] - '0');
+  }
+  const uint64_t at = string_table_offset_ + n;
+  if (string_table_offset_ == 0 || at >= bytes_.size()) return slash_name;
+  const size_t max = std::min<uint64_t>(256, bytes_.size() - at);
+  const char* p = reinterpret_cast<const char*>(bytes_.data() + at);
+  return std::string(p, strnlen(p, max));
 }
 
 absl::Status Parser::CheckCertificateTable(PeImage& image) {

@@ -52,8 +52,26 @@ bool AddSignatures(const AuthenticodeInfo& info, SecureBootFinding& f) {
   return any_good;
 }
 
+// shim (github.com/rhboot/shim) carries its vendor certificate in a ".vendor_cert" section and
+// loads the second stage "grub<arch>.efi" from its own directory, verifying it itself.
+bool IsShim(const PeImage& image) {
+  for (const auto& s : image.sections) {
+    if (s.name == ".vendor_cert") return true;
+  }
+  return false;
+}
+
+std::string ShimSecondStage(const std::string& loader_path, absl::string_view arch) {
+  const std::string suffix = arch == "x64"     ? "x64"
+                             : arch == "x86"   ? "ia32"
+                             : arch == "arm64" ? "aa64"
+                                               : std::string(arch);
+  return absl::StrCat(loader_path.substr(0, loader_path.find_last_of('/') + 1), "grub", suffix,
+                      ".efi");
+}
+
 SecureBootFinding AuditFile(device::Target& target, EfiMedia& media, const EfiFile& file,
-                            SecureBootAudit& audit) {
+                            SecureBootAudit& audit, bool* is_shim) {
   SecureBootFinding f;
   f.path = absl::StrCat(file.location, ":", file.path);
   f.offset = file.offset;
@@ -79,6 +97,7 @@ SecureBootFinding AuditFile(device::Target& target, EfiMedia& media, const EfiFi
     return f;
   }
   f.arch = MachineName(image->machine);
+  *is_shim = IsShim(*image);
   f.subsystem = SubsystemName(image->subsystem);
   if (!IsEfiSubsystem(image->subsystem)) {
     f.notes.push_back(absl::StrCat(f.subsystem, ": not an EFI executable"));
@@ -145,8 +164,40 @@ absl::StatusOr<SecureBootAudit> AuditSecureBoot(device::Target& target) {
   if (!media.ok()) return media.status();
   SecureBootAudit audit;
   audit.notes = media->problems;
-  for (const auto& file : media->files) {
-    audit.findings.push_back(AuditFile(target, *media, file, audit));
+  std::vector<bool> shim(media->files.size(), false);
+  for (size_t i = 0; i < media->files.size(); ++i) {
+    bool is_shim = false;
+    audit.findings.push_back(AuditFile(target, *media, media->files[i], audit, &is_shim));
+    shim[i] = is_shim;
+  }
+  // A shim default loader boots only if it accepts its second stage: unsigned or modified, shim
+  // refuses it as the firmware would.
+  for (size_t i = 0; i < media->files.size(); ++i) {
+    const SecureBootFinding& loader = audit.findings[i];
+    if (!shim[i] || !loader.default_loader) continue;
+    const std::string second = ShimSecondStage(media->files[i].path, loader.arch);
+    bool found = false;
+    for (size_t k = 0; k < media->files.size(); ++k) {
+      if (media->files[k].volume != media->files[i].volume ||
+          !absl::EqualsIgnoreCase(media->files[k].path, second)) {
+        continue;
+      }
+      found = true;
+      const SecureBootFinding& stage = audit.findings[k];
+      audit.findings[i].notes.push_back(absl::StrCat("shim: loads ", second));
+      if (stage.refused_under_secure_boot) {
+        audit.secure_boot_problems.push_back(
+            {stage.path, stage.offset,
+             absl::StrCat(stage.is_signed ? "modified after signing or badly signed" : "unsigned",
+                          ": shim (", loader.path,
+                          ") will refuse to load it with Secure Boot enabled, and this media "
+                          "will not boot")});
+      }
+    }
+    if (!found) {
+      audit.findings[i].notes.push_back(
+          absl::StrCat("shim: no ", second, " beside it (shim then runs its fallback)"));
+    }
   }
   // UEFI 2.x 3.5.1.1: on removable media the firmware runs \EFI\BOOT\BOOT<arch>.EFI, nothing
   // else; a boot volume without one does not boot.
