@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_pkgs=(
-  build-essential cmake ninja-build pkg-config clang clang-format
+  build-essential cmake ninja-build pkg-config clang clang-format ccache
   libblkid-dev libfdisk-dev libssl-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev liblzma-dev libzstd-dev liburing-dev libxxhash-dev libcli11-dev nlohmann-json3-dev
 )
