@@ -20,7 +20,7 @@ bool HasAny(const std::string& text, std::initializer_list<const char*> words) {
 // A value's kind from its name and help text: the CLI has no file/device types of its own, and
 // the naming is consistent (TARGET/SOURCE are devices or image files, *_DIR and --*-dir are
 // directories, sizes and numbers take no completion).
-ValueKind KindOf(const OptionModel& o, const std::string& type_name) {
+ValueKind KindOf(const OptionModel& o, const std::string& type_name, bool named) {
   if (!o.choices.empty()) return ValueKind::kChoice;
   const std::string name = absl::AsciiStrToLower(o.positional ? o.value_name : o.names.back());
   const std::string help = absl::AsciiStrToLower(o.description);
@@ -30,6 +30,12 @@ ValueKind KindOf(const OptionModel& o, const std::string& type_name) {
     return ValueKind::kFile;
   }
   if (HasAny(type_name, {"INT", "UINT", "FLOAT", "NUMBER"})) return ValueKind::kNone;
+  // A placeholder the command chose (option_text) says what the value is: COLS, MODE, ...
+  if (named) {
+    if (absl::EndsWith(o.value_name, "DIR")) return ValueKind::kDirectory;
+    bool file = HasAny(o.value_name, {"FILE", "PATH", "IMAGE", "IMG", ".json", ".svg"});
+    return file ? ValueKind::kFile : ValueKind::kNone;
+  }
   if (HasAny(name, {"size", "length", "date", "seed", "label", "sha256", "scheme", "count"}))
     return ValueKind::kNone;
   if (absl::EndsWith(name, "-dir") || name == "--from" || name == "--staging" ||
@@ -74,7 +80,7 @@ OptionModel ReadOption(const CLI::Option& opt) {
   o.choices = ChoicesOf(type_name);
   o.repeats = takes_value && opt.get_items_expected_max() > 1;
   o.required = opt.get_required();
-  if (takes_value) o.kind = KindOf(o, type_name);
+  if (takes_value) o.kind = KindOf(o, type_name, !opt.get_option_text().empty());
   return o;
 }
 

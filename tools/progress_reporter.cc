@@ -35,14 +35,14 @@ void ProgressReporter::EndPhase() {
   std::lock_guard<std::mutex> lock(mu_);
   if (!open_) return;
   open_ = false;
-  nlohmann::json line = LineLocked(absl::GetCurrentTimeNanos());
+  nlohmann::ordered_json line = LineLocked(absl::GetCurrentTimeNanos());
   line["phase_done"] = true;
   WriteLocked(line);
 }
 
 void ProgressReporter::Result(const std::string& command, int exit_code) {
   std::lock_guard<std::mutex> lock(mu_);
-  nlohmann::json line = LineLocked(absl::GetCurrentTimeNanos());
+  nlohmann::ordered_json line = LineLocked(absl::GetCurrentTimeNanos());
   line["command"] = command;
   line["phase"] = "result";
   line["ok"] = exit_code == 0;
@@ -50,10 +50,10 @@ void ProgressReporter::Result(const std::string& command, int exit_code) {
   WriteLocked(line);
 }
 
-nlohmann::json ProgressReporter::LineLocked(int64_t now_ns) const {
+nlohmann::ordered_json ProgressReporter::LineLocked(int64_t now_ns) const {
   double secs = (now_ns - start_ns_) / 1e9;
   double rate = secs > 0 ? done_ / secs : 0;  // bytes per second since the phase began
-  nlohmann::json eta = nullptr;
+  nlohmann::ordered_json eta = nullptr;
   if (total_ > 0 && done_ >= total_) {
     eta = 0;
   } else if (total_ > 0 && rate > 0) {
@@ -65,7 +65,7 @@ nlohmann::json ProgressReporter::LineLocked(int64_t now_ns) const {
           {"eta_s", eta}};
 }
 
-void ProgressReporter::WriteLocked(const nlohmann::json& line) {
+void ProgressReporter::WriteLocked(const nlohmann::ordered_json& line) {
   std::string text = line.dump();
   text += '\n';
   std::fwrite(text.data(), 1, text.size(), out_);

@@ -30,8 +30,8 @@ class ProgressReporter {
   void Result(const std::string& command, int exit_code);
 
  private:
-  nlohmann::json LineLocked(int64_t now_ns) const;
-  void WriteLocked(const nlohmann::json& line);
+  nlohmann::ordered_json LineLocked(int64_t now_ns) const;
+  void WriteLocked(const nlohmann::ordered_json& line);
 
   std::FILE* out_;
   int64_t interval_ns_;
