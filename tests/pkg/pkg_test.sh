@@ -58,7 +58,7 @@ deb)
     grep -q " $f\$" <<<"$files" || fail "package lacks $f"
   done
   dpkg-deb -x "$deb" "$tmp/root"
-  "$tmp/root/usr/bin/mediaforge" --version | head -1 || fail "packaged binary does not run"
+  "$tmp/root/usr/bin/mediaforge" --version | sed -n 1p || fail "packaged binary does not run"
   ;;
 man)
   need man
@@ -104,7 +104,7 @@ RUN
     fail "target file: $(run mediaforge write imgs/disk.img imgs/)"
   # Devices first (other processes may attach or detach loop devices meanwhile: any /dev path).
   if [ -n "$("$mf" list --all --noheadings -o PATH 2>/dev/null)" ]; then
-    first=$(run mediaforge write imgs/disk.img "''" | head -1)
+    first=$(run mediaforge write imgs/disk.img "''" | sed -n 1p)
     [[ $first == /dev/* ]] || fail "no device offered first: $first"
   fi
   echo "bash completion: subcommands, options, choices, files, devices"
