@@ -14,6 +14,7 @@ tool_pkgs=(
   dosfstools mtools xorriso genisoimage p7zip-full gdisk fdisk util-linux fio xz-utils zstd gzip
   qemu-system-x86 ovmf grub-efi-amd64-bin grub-pc-bin grub-common isolinux syslinux-common
   mount f3 python3 syslinux
+  man-db groff-base bash-completion dpkg-dev
 )
 # Secure Boot audit (issue 11): real signed EFI binaries, signing with a test key, judges.
 tool_pkgs+=(shim-signed grub-efi-amd64-signed sbsigntool osslsigncode)

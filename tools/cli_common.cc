@@ -13,12 +13,20 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 
 namespace mediaforge::cli {
 
 void AddCommonFlags(CLI::App& cmd, CommonFlags& flags) {
+  flags.command = &cmd;
   cmd.add_flag("--json", flags.json, "Print one JSON object with the result on stdout");
+  cmd.add_option("--progress", flags.progress,
+                 "auto (a bar when stderr is a terminal), bar, json (one JSON object per line "
+                 "on stderr) or none")
+      ->check(CLI::IsMember({"auto", "bar", "json", "none"}))
+      ->option_text("MODE");
   cmd.add_flag("--no-progress", flags.no_progress, "Do not draw the progress line");
 }
 
@@ -97,14 +105,62 @@ absl::StatusOr<std::vector<std::byte>> ReadSmallFile(const std::string& path, si
   return out;
 }
 
+namespace {
+
+// no-color.org: set and not empty. A dumb terminal cannot clear a line either.
+bool PlainTerminal() {
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  return (no_color != nullptr && *no_color != '\0') ||
+         (term != nullptr && std::string(term) == "dumb");
+}
+
+// What the command works on, for progress lines: its TARGET argument(s), else its output file,
+// else its SOURCE, else its first argument.
+std::string CommandTarget(const CLI::App& cmd) {
+  for (const char* name : {"TARGET", "--output", "SOURCE"}) {
+    const CLI::Option* opt = cmd.get_option_no_throw(name);
+    if (opt != nullptr && opt->count() > 0) return absl::StrJoin(opt->results(), ",");
+  }
+  for (const CLI::Option* opt : cmd.get_options()) {
+    if (opt->get_positional() && opt->count() > 0) return absl::StrJoin(opt->results(), ",");
+  }
+  return "";
+}
+
+}  // namespace
+
 ProgressLine::ProgressLine(const RunContext& ctx, const CommonFlags& flags, std::string label)
-    : enabled_(ctx.stderr_is_tty && !flags.no_progress && !flags.json),
+    : enabled_(!flags.no_progress &&
+               (flags.progress == "bar" ||
+                (flags.progress == "auto" && ctx.stderr_is_tty && !flags.json))),
+      plain_(PlainTerminal()),
+      json_(flags.progress == "json" && !flags.no_progress ? &ctx.progress_json : nullptr),
       label_(std::move(label)),
-      start_ns_(absl::GetCurrentTimeNanos()) {}
+      start_ns_(absl::GetCurrentTimeNanos()) {
+  if (json_ == nullptr) return;
+  std::string command = flags.command ? flags.command->get_name() : "";
+  std::string target = flags.command ? CommandTarget(*flags.command) : "";
+  std::string phase = label_;
+  // "verify /dev/sdb": the phase is the first word when the rest names one of the targets.
+  size_t space = label_.find(' ');
+  if (space != std::string::npos) {
+    std::string rest = label_.substr(space + 1);
+    for (absl::string_view t : absl::StrSplit(target, ',')) {
+      if (t == rest) {
+        phase = label_.substr(0, space);
+        target = rest;
+        break;
+      }
+    }
+  }
+  json_->BeginPhase(command, phase, target);
+}
 
 ProgressLine::~ProgressLine() { Finish(); }
 
 void ProgressLine::Update(uint64_t done, uint64_t total) {
+  if (json_ != nullptr) json_->Update(done, total);
   if (!enabled_) return;
   int64_t now = absl::GetCurrentTimeNanos();
   if (drawn_ && now - last_draw_ns_ < 200'000'000 && done < total) return;
@@ -120,14 +176,34 @@ void ProgressLine::Update(uint64_t done, uint64_t total) {
     int eta = static_cast<int>((total - done) / rate);
     absl::StrAppendFormat(&line, "  ETA %d:%02d", eta / 60, eta % 60);
   }
-  line += "\x1b[K";
+  size_t width = line.size();
+  if (plain_) {
+    if (width < last_width_) line.append(last_width_ - width, ' ');
+  } else {
+    line += "\x1b[K";
+  }
+  last_width_ = width;
   std::fputs(line.c_str(), stderr);
   drawn_ = true;
 }
 
 void ProgressLine::Finish() {
-  if (enabled_ && drawn_) std::fputs("\r\x1b[K", stderr);
+  if (json_ != nullptr) json_->EndPhase();
+  json_ = nullptr;
+  if (enabled_ && drawn_) {
+    std::fputs(plain_ ? ("\r" + std::string(last_width_, ' ') + "\r").c_str() : "\r\x1b[K", stderr);
+  }
   drawn_ = false;
+}
+
+void ReportProgressResult(const CLI::App& app, const RunContext& ctx, int exit_code) {
+  for (const CLI::App* sub : app.get_subcommands()) {
+    const CLI::Option* opt = sub->get_option_no_throw("--progress");
+    if (opt == nullptr || opt->count() == 0 || opt->as<std::string>() != "json") continue;
+    const CLI::Option* off = sub->get_option_no_throw("--no-progress");
+    if (off != nullptr && off->count() > 0) continue;
+    ctx.progress_json.Result(sub->get_name(), exit_code);
+  }
 }
 
 void EmitJson(const CommonFlags& flags, const nlohmann::json& j) {

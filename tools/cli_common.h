@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
+#include "tools/progress_reporter.h"
 
 namespace mediaforge::cli {
 
@@ -27,13 +28,19 @@ struct RunContext {
   bool stderr_is_tty = false;
   bool stdin_is_tty = false;
   int exit_code = kExitOk;
+  // The `--progress json` stream, shared by every progress line of the run (it locks itself);
+  // mutable because commands hold the context const while they report progress.
+  mutable ProgressReporter progress_json;
 };
 
 // Options most commands take; bound by AddCommonFlags.
 struct CommonFlags {
   bool json = false;
   bool no_progress = false;
+  std::string progress = "auto";      // --progress auto|bar|json|none
+  const CLI::App* command = nullptr;  // names the command and its target in progress lines
 };
+// Adds --json, --progress MODE and --no-progress (the same as --progress none).
 void AddCommonFlags(CLI::App& cmd, CommonFlags& flags);
 
 // "512", "64K", "32M", "4.7G", "2T" (binary multiples) -> bytes.
@@ -45,8 +52,10 @@ absl::StatusOr<std::optional<int64_t>> ParseDateFlag(const std::string& flag);
 // Reads a small file whole (boot code, templates), naming it in errors.
 absl::StatusOr<std::vector<std::byte>> ReadSmallFile(const std::string& path, size_t max_bytes);
 
-// Progress line on stderr (bytes, %, MB/s, ETA), drawn only when stderr is a TTY and progress is
-// wanted; Finish() clears the line.
+// Progress on stderr. --progress auto (the default): a bar (bytes, %, MB/s, ETA) when stderr is
+// a TTY and --json is off, without escape sequences when NO_COLOR is set or TERM=dumb; bar: the
+// bar whatever stderr is; json: ProgressReporter lines, `label` naming the phase ("verify
+// /dev/sdb": phase verify of that target); none: nothing. Finish() clears the bar.
 class ProgressLine {
  public:
   ProgressLine(const RunContext& ctx, const CommonFlags& flags, std::string label);
@@ -56,11 +65,18 @@ class ProgressLine {
 
  private:
   bool enabled_;
+  bool plain_;              // NO_COLOR / TERM=dumb: no ANSI sequences, pad with spaces instead
+  ProgressReporter* json_;  // null unless --progress json
+  size_t last_width_ = 0;
   std::string label_;
   int64_t start_ns_;
   int64_t last_draw_ns_ = 0;
   bool drawn_ = false;
 };
+
+// The last `--progress json` line, {"phase": "result", "ok", "exit_code"}, when the command run
+// asked for JSON progress. main() calls it once the command has finished.
+void ReportProgressResult(const CLI::App& app, const RunContext& ctx, int exit_code);
 
 // Prints `j` on stdout (one object, one line) when --json, else nothing.
 void EmitJson(const CommonFlags& flags, const nlohmann::json& j);

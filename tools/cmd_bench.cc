@@ -105,7 +105,9 @@ int RunSpeed(RunContext& ctx, const BenchArgs& args, device::Target& target, uin
     }
     o.tests = chosen;
   }
-  const bool draw = ctx.stderr_is_tty && !args.common.no_progress && !args.common.json;
+  const bool draw = !args.common.no_progress &&
+                    (args.common.progress == "bar" ||
+                     (args.common.progress == "auto" && ctx.stderr_is_tty && !args.common.json));
   size_t step = 0;
   o.progress = [&](const tp::SpeedTestSpec& spec, int run, int runs) {
     if (run == 1) ++step;

@@ -8,6 +8,7 @@
 
 #include "tools/cli_common.h"
 #include "tools/commands.h"
+#include "tools/version_info.h"
 
 namespace {
 
@@ -46,7 +47,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"mediaforge: bootable media, verified writes, honest drive numbers", "mediaforge"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "mediaforge 0.1.0");
+  app.set_version_flag("--version", VersionText, "The version, git commit and libraries linked");
   AddListCommand(app, ctx);
   AddWriteCommand(app, ctx);
   AddVerifyCommand(app, ctx);
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
   AddUsbCommand(app, ctx);
   AddCreateCommand(app, ctx);
   AddBenchCommand(app, ctx);
+  AddDocsCommands(app, ctx);  // last: it documents the commands registered above
 
   int rc = kExitOk;
   try {
@@ -65,6 +67,7 @@ int main(int argc, char** argv) {
     rc = app.exit(e);
     if (rc != 0) rc = kExitError;
   }
+  ReportProgressResult(app, ctx, rc);
   std::fflush(stdout);
   pthread_kill(watcher.native_handle(), SIGUSR2);
   watcher.join();
