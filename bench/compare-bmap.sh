@@ -112,7 +112,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 t_mf=$(median_seconds "$MF" write "$IMG" "${LOOPS[0]}" --bmap "$IMG.bmap" --yes --force --no-progress)
 t_bt=$(median_seconds bmaptool copy --bmap "$IMG.bmap" "$IMG" "${LOOPS[1]}")
-t_full=$(median_seconds "$MF" write "$IMG" "${LOOPS[2]}" --no-bmap --yes --force --no-progress)
+t_full=$(median_seconds "$MF" write "$IMG" "${LOOPS[2]}" --no-bmap --no-zero-out --yes --force --no-progress)
+wz=$(cat "/sys/block/$(basename "${LOOPS[2]}")/queue/write_zeroes_max_bytes")
+t_full_zo=$(median_seconds "$MF" write "$IMG" "${LOOPS[2]}" --no-bmap --yes --force --no-progress)
 t_mf_v=$(median_seconds "$MF" write "$IMG" "${LOOPS[0]}" --bmap "$IMG.bmap" --verify --yes --force --no-progress)
 
 # Same device content in the mapped ranges: compare all three devices over the image size.
@@ -127,6 +129,8 @@ printf '%-44s %8s\n' "mediaforge write --bmap" "$t_mf"
 printf '%-44s %8s\n' "bmaptool copy --bmap" "$t_bt"
 printf '%-44s %8s\n' "mediaforge write --no-bmap (whole image)" "$t_full"
 printf '%-44s %8s\n' "mediaforge write --bmap --verify" "$t_mf_v"
+printf '%-44s %8s\n' "whole image, holes by BLKZEROOUT (wz=$wz)" "$t_full_zo"
 echo "bmaptool copy / mediaforge --bmap: $(ratio "$t_bt" "$t_mf")x (want >= 1)"
 echo "whole image / mediaforge --bmap:   $(ratio "$t_full" "$t_mf")x (want >= 3.5; bound $(ratio "$SIZE" "$MAPPED")x)"
+echo "holes written / holes zeroed out:  $(ratio "$t_full" "$t_full_zo")x"
 echo "devices identical over the image: $same"

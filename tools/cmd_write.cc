@@ -32,9 +32,39 @@ struct WriteArgs {
   std::string bmap;  // --bmap FILE
   bool no_bmap = false;
   bool no_zero_out = false;
+  bool delta = false;
   GuardFlags guard;
   CommonFlags common;
 };
+
+// How to finish an interrupted write to a device: the same command with --delta writes only
+// what is missing (the resume path, issue 12).
+std::string ResumeHint(const WriteArgs& args) {
+  std::string cmd = absl::StrCat("mediaforge write ", args.image);
+  for (const auto& t : args.targets) absl::StrAppend(&cmd, " ", t);
+  if (!args.bmap.empty()) absl::StrAppend(&cmd, " --bmap ", args.bmap);
+  return absl::StrCat("mediaforge: to finish it, run `", cmd,
+                      " --delta` (add --yes/--force as before): it compares every block and "
+                      "writes only what is missing");
+}
+
+// --delta: compared vs written, and what a full write would have cost at the write rate
+// measured while writing the differences.
+void AddDeltaReport(const engine::TargetReport& tr, uint64_t layout_bytes, nlohmann::json& jt) {
+  jt["bytes_compared"] = tr.bytes_compared;
+  jt["ranges_rewritten"] = tr.rewritten.size();
+  std::optional<double> full;
+  if (tr.bytes_written > 0 && tr.write_busy_seconds > 0) {
+    full = layout_bytes / (tr.bytes_written / tr.write_busy_seconds);
+  }
+  jt["full_write_estimate_s"] = full ? nlohmann::json(*full) : nullptr;
+  Say(absl::StrFormat("%s: delta: compared %d bytes, wrote %d bytes in %d ranges%s", tr.path,
+                      tr.bytes_compared, tr.bytes_written, tr.rewritten.size(),
+                      full ? absl::StrFormat("; a full write would take ~%.1f s at the measured "
+                                             "%.1f MB/s",
+                                             *full, tr.bytes_written / tr.write_busy_seconds / 1e6)
+                           : ""));
+}
 
 int RunWrite(RunContext& ctx, const WriteArgs& args) {
   auto block = ParseSize(args.block_size);
@@ -96,7 +126,7 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
   // zeros, so they are written; by BLKZEROOUT when every target offloads zeroing (sysfs
   // write_zeroes_max_bytes > 0), as zero pages otherwise. Measured in bench/compare-bmap.sh.
   bool zero_out_holes = !bmap->bmap && source->compression == engine::Compression::kNone &&
-                        !args.no_zero_out && !targets.empty();
+                        !args.no_zero_out && !args.delta && !targets.empty();
   for (device::Target* t : targets) {
     zero_out_holes = zero_out_holes && device::WriteZeroesMaxBytes(*t) > 0;
   }
@@ -114,6 +144,7 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
   opts.block_digests = args.verify;
   opts.sparse_zero_pages = true;            // applies to image-file targets only
   opts.skip_zero_extents = zero_out_holes;  // zeroed by BLKZEROOUT below
+  opts.delta = args.delta;
   opts.cancel = &ctx.cancel;
   opts.progress = [&](uint64_t done, uint64_t total) { progress.Update(done, total); };
   auto report = engine::StreamLayout(*layout, targets, opts);
@@ -126,6 +157,7 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
   if (report->cancelled) {
     Say(absl::StrCat("mediaforge: interrupted after ", report->bytes,
                      " bytes; device targets hold a partial image, image files were not written"));
+    Say(ResumeHint(args));
     return kExitError;
   }
 
@@ -152,10 +184,12 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
       Say(absl::StrCat("mediaforge: ", msg));
       jt["error"] = msg;
       if (tr.error_offset) jt["offset"] = *tr.error_offset;
+      if (!o.is_file()) Say(ResumeHint(args));
       rc = kExitError;
     } else {
       Say(absl::StrFormat("%s: wrote %d bytes in %.2f s (%.1f MB/s)", o.path(), tr.bytes_written,
                           tr.seconds, tr.mb_per_s()));
+      if (args.delta) AddDeltaReport(tr, report->bytes, jt);
       if (args.verify) {
         ProgressLine vprogress(ctx, args.common, "verify " + o.path());
         engine::VerifyOptions vopts;
@@ -233,6 +267,9 @@ void AddWriteCommand(CLI::App& app, RunContext& ctx) {
                                    "each range's checksum (default: IMAGE.bmap when present)");
   cmd->add_flag("--no-bmap", args->no_bmap, "Do not use a bmap found beside IMAGE")
       ->excludes(bmap_opt);
+  cmd->add_flag("--delta", args->delta,
+                "Read each target and write only the blocks that differ (refreshes an older "
+                "version; finishes an interrupted write)");
   cmd->add_flag("--no-zero-out", args->no_zero_out,
                 "Write a sparse image's holes as zeros even where the device offloads zeroing");
   AddGuardFlags(*cmd, args->guard);
