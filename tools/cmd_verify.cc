@@ -67,7 +67,8 @@ int RunRepair(RunContext& ctx, const VerifyArgs& args, size_t block) {
   engine::CopyOptions opts;
   opts.block_size = block;
   opts.delta = true;
-  opts.block_digests = true;
+  // Digests only where a compressed image's rewritten blocks must be read back again.
+  opts.block_digests = source->compression != engine::Compression::kNone;
   opts.resize_files = false;  // an image file is repaired in place, never resized
   opts.cancel = &ctx.cancel;
   opts.progress = [&](uint64_t d, uint64_t t) { progress.Update(d, t); };
@@ -88,26 +89,45 @@ int RunRepair(RunContext& ctx, const VerifyArgs& args, size_t block) {
     problems.push_back({args.target, tr.error_offset,
                         absl::StrCat("will not take the data: ", tr.status.message())});
   } else if (!tr.rewritten.empty()) {
-    // Read back only the blocks that were rewritten, cache bypassed.
-    std::vector<engine::BlockDigest> again;
-    size_t r = 0;
-    for (const auto& d : report->digests) {
-      while (r < tr.rewritten.size() &&
-             tr.rewritten[r].offset + tr.rewritten[r].length <= d.offset) {
-        ++r;
-      }
-      if (r < tr.rewritten.size() && tr.rewritten[r].offset < d.offset + d.length) {
-        again.push_back(d);
-      }
-    }
+    // Read back only what was rewritten, cache bypassed: each range against the image (raw
+    // images read at any offset), or the digested blocks holding it (a compressed image would be
+    // decompressed again for every range).
     engine::VerifyOptions vopts;
     vopts.block_size = block;
     vopts.cancel = &ctx.cancel;
     auto exact = source->MakeLayout();
-    auto v = engine::VerifyDigests(**target, again, vopts, exact.ok() ? &*exact : nullptr);
-    if (!v.ok()) return ReportError(args.common, v.status());
-    if (!v->match) {
-      problems.push_back({args.target, v->first_mismatch,
+    if (!exact.ok()) return ReportError(args.common, exact.status());
+    std::optional<uint64_t> bad;
+    if (source->compression == engine::Compression::kNone) {
+      if (auto s = (*target)->DropCache(); !s.ok()) return ReportError(args.common, s);
+      vopts.drop_cache = false;
+      for (const auto& range : tr.rewritten) {
+        vopts.range_start = range.offset;
+        vopts.range_length = range.length;
+        // Chunks are cut at multiples of the block size: small ranges read just their pages.
+        vopts.block_size = range.length < block ? 4096 : block;
+        auto v = engine::VerifyLayout(*exact, **target, vopts);
+        if (!v.ok()) return ReportError(args.common, v.status());
+        if (v->first_mismatch && !bad) bad = v->first_mismatch;
+      }
+    } else {
+      std::vector<engine::BlockDigest> again;
+      size_t r = 0;
+      for (const auto& d : report->digests) {
+        while (r < tr.rewritten.size() &&
+               tr.rewritten[r].offset + tr.rewritten[r].length <= d.offset) {
+          ++r;
+        }
+        if (r < tr.rewritten.size() && tr.rewritten[r].offset < d.offset + d.length) {
+          again.push_back(d);
+        }
+      }
+      auto v = engine::VerifyDigests(**target, again, vopts, &*exact);
+      if (!v.ok()) return ReportError(args.common, v.status());
+      if (!v->match) bad = v->first_mismatch.value_or(0);
+    }
+    if (bad) {
+      problems.push_back({args.target, bad,
                           "still differs after being rewritten: this block will not take the "
                           "data (failing medium)"});
     }

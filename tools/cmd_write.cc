@@ -1,5 +1,5 @@
 // mediaforge write IMAGE TARGET [TARGET...] [--verify] [--sha256] [--bmap FILE | --no-bmap]
-//     [--yes] [--force] [--json]
+//     [--delta] [--yes] [--force] [--json]
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -7,15 +7,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "device/target.h"
 #include "device/write_zeroes.h"
 #include "engine/bmap_layout.h"
+#include "engine/destination.h"
 #include "engine/image_source.h"
+#include "engine/job.h"
 #include "engine/sparse_layout.h"
-#include "engine/stream_copy.h"
 #include "tools/bmap_choice.h"
 #include "tools/commands.h"
-#include "tools/output_target.h"
+#include "tools/job_cli.h"
 #include "tools/target_guard.h"
 
 namespace mediaforge::cli {
@@ -50,19 +50,19 @@ std::string ResumeHint(const WriteArgs& args) {
 
 // --delta: compared vs written, and what a full write would have cost at the write rate
 // measured while writing the differences.
-void AddDeltaReport(const engine::TargetReport& tr, uint64_t layout_bytes, nlohmann::json& jt) {
-  jt["bytes_compared"] = tr.bytes_compared;
-  jt["ranges_rewritten"] = tr.rewritten.size();
+void AddDeltaReport(const engine::JobTargetReport& t, uint64_t layout_bytes, nlohmann::json& jt) {
+  jt["bytes_compared"] = t.bytes_compared;
+  jt["ranges_rewritten"] = t.rewritten.size();
   std::optional<double> full;
-  if (tr.bytes_written > 0 && tr.write_busy_seconds > 0) {
-    full = layout_bytes / (tr.bytes_written / tr.write_busy_seconds);
+  if (t.bytes > 0 && t.write_busy_seconds > 0) {
+    full = layout_bytes / (t.bytes / t.write_busy_seconds);
   }
   jt["full_write_estimate_s"] = full ? nlohmann::json(*full) : nullptr;
-  Say(absl::StrFormat("%s: delta: compared %d bytes, wrote %d bytes in %d ranges%s", tr.path,
-                      tr.bytes_compared, tr.bytes_written, tr.rewritten.size(),
+  Say(absl::StrFormat("%s: delta: compared %d bytes, wrote %d bytes in %d ranges%s", t.path,
+                      t.bytes_compared, t.bytes, t.rewritten.size(),
                       full ? absl::StrFormat("; a full write would take ~%.1f s at the measured "
                                              "%.1f MB/s",
-                                             *full, tr.bytes_written / tr.write_busy_seconds / 1e6)
+                                             *full, t.bytes / t.write_busy_seconds / 1e6)
                            : ""));
 }
 
@@ -113,131 +113,87 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
     return guard;
   }
 
-  std::vector<std::unique_ptr<OutputTarget>> opened;
+  std::vector<std::unique_ptr<engine::Destination>> opened;
+  std::vector<engine::Destination*> destinations;
   for (const auto& t : args.targets) {
-    auto o = OutputTarget::Open(t);
-    if (!o.ok()) return ReportError(args.common, o.status());
-    opened.push_back(std::move(*o));
+    auto d = engine::Destination::Open(t, {.device_guard_passed = true});
+    if (!d.ok()) return ReportError(args.common, d.status());
+    destinations.push_back(d->get());
+    opened.push_back(std::move(*d));
   }
-  std::vector<device::Target*> targets;
-  for (auto& o : opened) targets.push_back(&o->target());
-
   // Holes of a raw sparse image written without a bmap: a device is never assumed to read
   // zeros, so they are written; by BLKZEROOUT when every target offloads zeroing (sysfs
   // write_zeroes_max_bytes > 0), as zero pages otherwise. Measured in bench/compare-bmap.sh.
   bool zero_out_holes = !bmap->bmap && source->compression == engine::Compression::kNone &&
-                        !args.no_zero_out && !args.delta && !targets.empty();
-  for (device::Target* t : targets) {
-    zero_out_holes = zero_out_holes && device::WriteZeroesMaxBytes(*t) > 0;
+                        !args.no_zero_out && !args.delta && !destinations.empty();
+  for (engine::Destination* d : destinations) {
+    zero_out_holes = zero_out_holes && device::WriteZeroesMaxBytes(d->target()) > 0;
   }
   auto layout = bmap->bmap       ? engine::MakeBmapLayout(*source, *bmap->bmap)
                 : zero_out_holes ? engine::MakeSparseRawLayout(args.image)
                                  : source->MakeLayout();
   if (!layout.ok()) return ReportError(args.common, layout.status());
 
-  ProgressLine progress(ctx, args.common, "write");
-  engine::CopyOptions opts;
-  opts.block_size = *block;
-  opts.buffers = args.buffers;
-  opts.fill_threads = args.readers;
-  opts.sha256 = args.sha256;
-  opts.block_digests = args.verify;
-  opts.sparse_zero_pages = true;            // applies to image-file targets only
-  opts.skip_zero_extents = zero_out_holes;  // zeroed by BLKZEROOUT below
-  opts.delta = args.delta;
-  opts.cancel = &ctx.cancel;
-  opts.progress = [&](uint64_t done, uint64_t total) { progress.Update(done, total); };
-  auto report = engine::StreamLayout(*layout, targets, opts);
+  JobProgressLines progress(ctx, args.common, "write");
+  auto report = engine::RunJob(*layout, destinations,
+                               {.block_size = *block,
+                                .buffers = args.buffers,
+                                .fill_threads = args.readers,
+                                .sha256 = args.sha256,
+                                .verify = args.verify,
+                                .sparse = true,                       // image files only
+                                .skip_zero_extents = zero_out_holes,  // BLKZEROOUT below
+                                .delta = args.delta,
+                                .fresh_layout = [&] { return source->MakeLayout(); },
+                                .progress = progress.Callback(),
+                                .cancel = &ctx.cancel});
   progress.Finish();
   if (!report.ok()) {
     int rc = ReportError(args.common, report.status());
+    bool any_device = false;
+    for (engine::Destination* d : destinations) any_device |= d->target().is_block_device();
+    if (any_device) Say(ResumeHint(args));
     // A mapped range whose checksum does not match: the image is not what its bmap says.
     return bmap->bmap && absl::IsDataLoss(report.status()) ? kExitProblem : rc;
-  }
-  if (report->cancelled) {
-    Say(absl::StrCat("mediaforge: interrupted after ", report->bytes,
-                     " bytes; device targets hold a partial image, image files were not written"));
-    Say(ResumeHint(args));
-    return kExitError;
   }
 
   int rc = kExitOk;
   nlohmann::json jtargets = nlohmann::json::array();
-  for (size_t i = 0; i < opened.size(); ++i) {
-    OutputTarget& o = *opened[i];
-    const auto& tr = report->targets[i];
-    nlohmann::json jt = {{"path", o.path()},      {"bytes", tr.bytes_written},
-                         {"seconds", tr.seconds}, {"mb_per_s", tr.mb_per_s()},
-                         {"verified", nullptr},   {"error", nullptr},
-                         {"offset", nullptr}};
-    absl::Status status = tr.status;
-    if (status.ok() && zero_out_holes) {
-      auto zeroed = engine::ZeroOutZeroExtents(*layout, o.target());
+  for (size_t i = 0; i < report->targets.size(); ++i) {
+    engine::JobTargetReport& t = report->targets[i];
+    if (t.ok() && zero_out_holes) {
+      auto zeroed = engine::ZeroOutZeroExtents(*layout, destinations[i]->target());
       if (zeroed.ok()) {
-        Say(absl::StrFormat("%s: zeroed %d bytes of holes by BLKZEROOUT", o.path(), *zeroed));
-        jt["zeroed_bytes"] = *zeroed;
-      }
-      status = zeroed.status();
-    }
-    if (!status.ok()) {
-      std::string msg = o.UserMessage(status.message());
-      Say(absl::StrCat("mediaforge: ", msg));
-      jt["error"] = msg;
-      if (tr.error_offset) jt["offset"] = *tr.error_offset;
-      if (!o.is_file()) Say(ResumeHint(args));
-      rc = kExitError;
-    } else {
-      Say(absl::StrFormat("%s: wrote %d bytes in %.2f s (%.1f MB/s)", o.path(), tr.bytes_written,
-                          tr.seconds, tr.mb_per_s()));
-      if (args.delta) AddDeltaReport(tr, report->bytes, jt);
-      if (args.verify) {
-        ProgressLine vprogress(ctx, args.common, "verify " + o.path());
-        engine::VerifyOptions vopts;
-        vopts.block_size = *block;
-        vopts.cancel = &ctx.cancel;
-        vopts.progress = [&](uint64_t d, uint64_t t) { vprogress.Update(d, t); };
-        auto exact_layout = source->MakeLayout();
-        auto v = engine::VerifyDigests(o.target(), report->digests, vopts,
-                                       exact_layout.ok() ? &*exact_layout : nullptr);
-        vprogress.Finish();
-        if (!v.ok()) {
-          Say(absl::StrCat("mediaforge: verify of ", o.path(), " failed: ", v.status().message()));
-          jt["verified"] = false;
-          jt["error"] = std::string(v.status().message());
-          rc = kExitError;
-        } else if (!v->match) {
-          jt["verified"] = false;
-          if (v->first_mismatch) {
-            jt["offset"] = *v->first_mismatch;
-            jt["error"] =
-                absl::StrCat("verify: first mismatch at byte offset ", *v->first_mismatch);
-            Say(absl::StrCat("mediaforge: ", o.path(),
-                             ": verify FAILED: first mismatching byte at offset ",
-                             *v->first_mismatch));
-          } else {
-            jt["error"] = "verify interrupted";
-          }
-          if (rc == kExitOk) rc = kExitProblem;
-        } else {
-          jt["verified"] = true;
-          Say(absl::StrFormat("%s: verified %d bytes in %.2f s (%.1f MB/s)", o.path(),
-                              v->bytes_compared, v->seconds,
-                              v->seconds > 0 ? v->bytes_compared / v->seconds / 1e6 : 0));
-        }
+        Say(absl::StrFormat("%s: zeroed %d bytes of holes by BLKZEROOUT", t.path, *zeroed));
+      } else {
+        t.error = zeroed.status();
       }
     }
-    jtargets.push_back(jt);
-  }
-  // Image files: keep the finished ones; failed ones are dropped (an older file stays as it was).
-  for (size_t i = 0; i < opened.size(); ++i) {
-    if (!jtargets[i]["error"].is_null()) continue;
-    if (auto s = opened[i]->Commit(); !s.ok()) {
-      Say(absl::StrCat("mediaforge: ", s.message()));
+    jtargets.push_back(TargetJson(t));
+    if (t.verify_mismatch) {
+      Say(absl::StrCat("mediaforge: ", t.path, ": verify FAILED: first mismatching byte at offset ",
+                       t.offset.value_or(0)));
+      if (rc == kExitOk) rc = kExitProblem;
+      continue;
+    }
+    if (!t.ok()) {
+      Say(absl::StrCat("mediaforge: ", t.error.message()));
+      if (destinations[i]->target().is_block_device()) Say(ResumeHint(args));
       rc = kExitError;
+      continue;
+    }
+    Say(absl::StrFormat("%s: wrote %d bytes in %.2f s (%.1f MB/s)", t.path, t.bytes, t.seconds,
+                        t.mb_per_s()));
+    if (args.delta) AddDeltaReport(t, report->bytes, jtargets.back());
+    if (t.verified) {
+      Say(absl::StrFormat("%s: verified %d bytes in %.2f s (%.1f MB/s)", t.path, t.verified_bytes,
+                          t.verify_seconds,
+                          t.verify_seconds > 0 ? t.verified_bytes / t.verify_seconds / 1e6 : 0));
     }
   }
   if (report->sha256) Say(absl::StrCat("sha256 ", *report->sha256, "  ", args.image));
   nlohmann::json j = {{"image", args.image},
+                      {"ok", rc == kExitOk},
                       {"bytes", report->bytes},
                       {"sha256", report->sha256 ? nlohmann::json(*report->sha256) : nullptr},
                       {"compression", engine::CompressionName(source->compression)},
