@@ -44,6 +44,8 @@ absl::StatusOr<CopyReport> WriteLayout(const Layout& layout,
   copy.sha256 = options.sha256;
   copy.block_digests = options.verify;
   copy.sparse_zero_pages = options.sparse;
+  copy.skip_zero_extents = options.skip_zero_extents;
+  copy.delta = options.delta;
   copy.cancel = options.cancel;
   copy.progress = [&](uint64_t done, uint64_t total) {
     if (prefetch) prefetch->Progress(done);
@@ -107,6 +109,9 @@ JobTargetReport TargetReportFor(const Destination& d, const TargetReport& tr) {
   t.seconds = tr.seconds;
   t.error = tr.status;
   t.offset = tr.error_offset;
+  t.bytes_compared = tr.bytes_compared;
+  t.rewritten = tr.rewritten;
+  t.write_busy_seconds = tr.write_busy_seconds;
   return t;
 }
 

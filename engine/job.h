@@ -53,6 +53,10 @@ struct JobOptions {
   bool prefetch = false;
   // Image files: leave 4 KiB pages that are all zero as holes.
   bool sparse = false;
+  // Zero extents are not written (the caller zeroes them otherwise: BLKZEROOUT, issue 12).
+  bool skip_zero_extents = false;
+  // Read each target first and write only the 4 KiB pages that differ (CopyOptions::delta).
+  bool delta = false;
   // Commit each destination that was written (and verified) at the end. Off: the caller commits.
   bool commit = true;
   // Layouts holding a stream (a decompressor) are consumed by the write: give a fresh one so a
@@ -74,6 +78,11 @@ struct JobTargetReport {
   absl::Status error;              // ok when the target was written (and verified) fine
   std::optional<uint64_t> offset;  // byte offset of the error or first mismatch, when known
   bool committed = false;
+  // Delta only (CopyOptions::delta): bytes compared, ranges rewritten, time writes were in
+  // flight (the measured write rate is bytes / write_busy_seconds).
+  uint64_t bytes_compared = 0;
+  std::vector<ByteSpan> rewritten;
+  double write_busy_seconds = 0;
   bool ok() const { return error.ok(); }
 };
 

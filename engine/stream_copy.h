@@ -45,6 +45,12 @@ struct CopyOptions {
   // Record an XXH3-64 digest of every written block (CopyReport::digests), so read-back
   // verification needs neither the source again nor a second decompression.
   bool block_digests = false;
+  // Delta (issue 12): read each block of every target first (O_DIRECT, on the writer threads,
+  // so reads overlap other blocks' writes) and write only the runs of `delta_granule`-byte pages
+  // that differ. Completes an interrupted write, refreshes a stick holding an older version,
+  // repairs mismatching blocks. TargetReport then has bytes_compared and rewritten ranges.
+  bool delta = false;
+  size_t delta_granule = 4096;
   ProgressFn progress;
   const std::atomic<bool>* cancel = nullptr;
 };
@@ -55,9 +61,19 @@ struct BlockDigest {
   uint64_t xxh3 = 0;
 };
 
+struct ByteSpan {
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
 struct TargetReport {
   std::string path;
   uint64_t bytes_written = 0;
+  // Delta only: bytes read back and compared, the ranges rewritten (sorted, merged), and the
+  // time during which at least one write was in flight (for the measured write rate).
+  uint64_t bytes_compared = 0;
+  std::vector<ByteSpan> rewritten;
+  double write_busy_seconds = 0;
   double seconds = 0;
   absl::Status status;                   // per target: one failing target does not stop others
   std::optional<uint64_t> error_offset;  // byte offset of the failure, when known

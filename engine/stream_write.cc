@@ -64,6 +64,12 @@ class SlotPool {
 
 struct TargetState {
   device::Target* target;
+  // Delta: what was compared/rewritten, and when writes were in flight.
+  std::atomic<uint64_t> compared{0};
+  std::vector<ByteSpan> rewritten;  // guarded by mu
+  int writes_in_flight = 0;         // guarded by mu
+  Clock::time_point busy_since;     // guarded by mu
+  double busy_seconds = 0;          // guarded by mu
   WorkQueue<Slot*> queue;
   std::mutex mu;
   absl::Status status;
@@ -114,6 +120,47 @@ absl::Status WriteSkippingZeroPages(device::Target& target, std::span<const std:
         !s.ok()) {
       return s;
     }
+  }
+  return absl::OkStatus();
+}
+
+// Delta (CopyOptions::delta): reads what the target holds at `offset` into `scratch`, then
+// writes the runs of `granule`-byte pages that differ from `data`. Writes are timed so the
+// report can give the measured write rate.
+absl::Status WriteDifferences(TargetState& t, std::span<const std::byte> data, uint64_t offset,
+                              size_t granule, device::AlignedBuffer& scratch) {
+  if (scratch.size() < data.size()) scratch = device::AlignedBuffer(data.size());
+  auto held = scratch.span().first(data.size());
+  const bool readable = offset + data.size() <= t.target->size();
+  if (readable) {
+    if (auto s = device::ReadFully(*t.target, held, offset); !s.ok()) return s;
+    t.compared += data.size();
+  }
+  size_t i = 0;
+  while (i < data.size()) {
+    size_t n = std::min(granule, data.size() - i);
+    if (readable && std::memcmp(data.data() + i, held.data() + i, n) == 0) {
+      i += n;
+      continue;
+    }
+    size_t start = i;
+    while (i < data.size()) {
+      n = std::min(granule, data.size() - i);
+      if (readable && std::memcmp(data.data() + i, held.data() + i, n) == 0) break;
+      i += n;
+    }
+    {
+      std::lock_guard lock(t.mu);
+      if (t.writes_in_flight++ == 0) t.busy_since = Clock::now();
+    }
+    auto s = device::WriteFully(*t.target, data.subspan(start, i - start), offset + start);
+    {
+      std::lock_guard lock(t.mu);
+      if (--t.writes_in_flight == 0) t.busy_seconds += SecondsSince(t.busy_since);
+      if (s.ok()) t.rewritten.push_back({offset + start, i - start});
+    }
+    if (!s.ok()) return s;
+    t.written += i - start;
   }
   return absl::OkStatus();
 }
@@ -177,14 +224,19 @@ void WritePipeline::StartWriters() {
     const bool sparse = options_.sparse_zero_pages && !st->target->is_block_device();
     for (int w = 0; w < per_target; ++w) {
       threads_.emplace_back([this, sparse, state = st.get()] {
+        device::AlignedBuffer delta_scratch;
         while (auto slot = state->queue.Pop()) {
           Slot* s = *slot;
           if (!state->failed) {
             auto data = s->buffer.span().first(s->length);
-            auto status = sparse ? WriteSkippingZeroPages(*state->target, data, s->chunk.offset)
-                                 : device::WriteFully(*state->target, data, s->chunk.offset);
+            auto status =
+                options_.delta
+                    ? WriteDifferences(*state, data, s->chunk.offset,
+                                       std::max<size_t>(options_.delta_granule, 512), delta_scratch)
+                : sparse ? WriteSkippingZeroPages(*state->target, data, s->chunk.offset)
+                         : device::WriteFully(*state->target, data, s->chunk.offset);
             if (status.ok()) {
-              state->written += s->length;
+              if (!options_.delta) state->written += s->length;  // delta counts its own
             } else {
               RecordFailure(*state, status, s->chunk.offset);
             }
@@ -348,6 +400,18 @@ absl::StatusOr<CopyReport> WritePipeline::Run() {
     tr.seconds = SecondsSince(t0);
     tr.status = st->status;
     tr.error_offset = st->error_offset;
+    tr.bytes_compared = st->compared.load();
+    std::sort(st->rewritten.begin(), st->rewritten.end(),
+              [](const ByteSpan& a, const ByteSpan& b) { return a.offset < b.offset; });
+    for (const ByteSpan& r : st->rewritten) {
+      if (!tr.rewritten.empty() &&
+          tr.rewritten.back().offset + tr.rewritten.back().length == r.offset) {
+        tr.rewritten.back().length += r.length;
+      } else {
+        tr.rewritten.push_back(r);
+      }
+    }
+    tr.write_busy_seconds = st->busy_seconds;
     report.targets.push_back(std::move(tr));
   }
   std::sort(digests_.begin(), digests_.end(),

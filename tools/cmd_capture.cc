@@ -1,7 +1,8 @@
-// mediaforge capture SOURCE -o IMAGE [--json]
+// mediaforge capture SOURCE -o IMAGE [--bmap OUT.bmap] [--json]
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "device/target.h"
+#include "engine/bmap_layout.h"
 #include "engine/capture.h"
 #include "tools/commands.h"
 #include "tools/job_cli.h"
@@ -13,6 +14,7 @@ struct CaptureArgs {
   std::string source;
   std::string output;
   std::string block_size = "4M";
+  std::string bmap;  // --bmap OUT.bmap
   CommonFlags common;
 };
 
@@ -31,12 +33,25 @@ int RunCapture(RunContext& ctx, const CaptureArgs& args) {
   Say(absl::StrFormat("%s -> %s: %d bytes (%d allocated) in %.2f s (%.1f MB/s)", args.source,
                       args.output, r->bytes, r->allocated_bytes, r->seconds, mbs));
   Say(absl::StrCat("sha256 ", r->sha256, "  ", args.output));
+  nlohmann::json jbmap = nullptr;
+  if (!args.bmap.empty()) {
+    // The image was written sparse (zero pages are holes): its data extents are the map.
+    auto bmap = engine::BmapFromSparseFile(args.output);
+    if (!bmap.ok()) return ReportError(args.common, bmap.status());
+    if (auto s = engine::WriteBmapFile(*bmap, args.bmap); !s.ok()) {
+      return ReportError(args.common, s);
+    }
+    Say(absl::StrFormat("%s: %d of %d bytes mapped -> %s", args.output, bmap->mapped_bytes(),
+                        bmap->image_size, args.bmap));
+    jbmap = args.bmap;
+  }
   EmitJson(args.common, {{"source", args.source},
                          {"ok", true},
                          {"image", args.output},
                          {"bytes", r->bytes},
                          {"allocated_bytes", r->allocated_bytes},
                          {"sha256", r->sha256},
+                         {"bmap", jbmap},
                          {"seconds", r->seconds},
                          {"mb_per_s", mbs}});
   return kExitOk;
@@ -52,6 +67,8 @@ void AddCaptureCommand(CLI::App& app, RunContext& ctx) {
   cmd->add_option("-o,--output", args->output, "Image to write (replaced only when complete)")
       ->required();
   cmd->add_option("--block-size", args->block_size, "Read size (default 4M)");
+  cmd->add_option("--bmap", args->bmap,
+                  "Also write a bmaptool-compatible block map (v2.0) of the captured image");
   AddCommonFlags(*cmd, args->common);
   cmd->callback([&ctx, args] { ctx.exit_code = RunCapture(ctx, *args); });
 }

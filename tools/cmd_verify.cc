@@ -1,4 +1,5 @@
-// mediaforge verify TARGET [--image IMAGE | --sha256 HEX [--length SIZE]] [--secure-boot] [--json]
+// mediaforge verify TARGET [--image IMAGE [--repair] | --sha256 HEX [--length SIZE]]
+//     [--secure-boot] [--json]
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -8,6 +9,7 @@
 #include "tools/commands.h"
 #include "tools/secure_boot_report.h"
 #include "tools/structural_check.h"
+#include "tools/target_guard.h"
 
 namespace mediaforge::cli {
 namespace {
@@ -19,6 +21,8 @@ struct VerifyArgs {
   std::string length;
   std::string block_size = "4M";
   bool secure_boot = false;  // an unsigned or tampered default loader is a problem
+  bool repair = false;
+  GuardFlags guard;
   CommonFlags common;
 };
 
@@ -46,12 +50,112 @@ int Finish(const VerifyArgs& args, std::vector<Problem> problems, nlohmann::json
   return ok ? kExitOk : kExitProblem;
 }
 
+// --repair (issue 12): one delta pass rewrites exactly the 4 KiB pages that differ from the
+// image, then the rewritten blocks are read back again. Exit 0 when every one took the data,
+// 1 naming the first that did not (a failing medium).
+int RunRepair(RunContext& ctx, const VerifyArgs& args, size_t block) {
+  auto source = engine::OpenImageSource(args.image);
+  if (!source.ok()) return ReportError(args.common, source.status());
+  int guard = GuardTargets(ctx, {args.target}, source->size.value_or(0), args.guard,
+                           absl::StrCat("repair from ", args.image));
+  if (guard != kExitOk) {
+    EmitJson(args.common, {{"ok", false}, {"error", "target refused; nothing was written"}});
+    return guard;
+  }
+  auto target = device::OpenTarget(args.target, {.write = true});
+  if (!target.ok()) return ReportError(args.common, target.status());
+  auto layout = source->MakeLayout();
+  if (!layout.ok()) return ReportError(args.common, layout.status());
+  ProgressLine progress(ctx, args.common, "repair");
+  engine::CopyOptions opts;
+  opts.block_size = block;
+  opts.delta = true;
+  // Digests only where a compressed image's rewritten blocks must be read back again.
+  opts.block_digests = source->compression != engine::Compression::kNone;
+  opts.resize_files = false;  // an image file is repaired in place, never resized
+  opts.cancel = &ctx.cancel;
+  opts.progress = [&](uint64_t d, uint64_t t) { progress.Update(d, t); };
+  device::Target* targets[] = {target->get()};
+  auto report = engine::StreamLayout(*layout, targets, opts);
+  progress.Finish();
+  if (!report.ok()) return ReportError(args.common, report.status());
+  if (report->cancelled)
+    return ReportError(args.common, absl::CancelledError("repair interrupted"));
+  const auto& tr = report->targets[0];
+  std::vector<Problem> problems;
+  nlohmann::json repaired = nlohmann::json::array();
+  for (const auto& r : tr.rewritten) {
+    repaired.push_back({{"offset", r.offset}, {"length", r.length}});
+    Say(absl::StrFormat("repaired %d bytes at offset %d", r.length, r.offset));
+  }
+  if (!tr.status.ok()) {
+    problems.push_back({args.target, tr.error_offset,
+                        absl::StrCat("will not take the data: ", tr.status.message())});
+  } else if (!tr.rewritten.empty()) {
+    // Read back only what was rewritten, cache bypassed: each range against the image (raw
+    // images read at any offset), or the digested blocks holding it (a compressed image would be
+    // decompressed again for every range).
+    engine::VerifyOptions vopts;
+    vopts.block_size = block;
+    vopts.cancel = &ctx.cancel;
+    auto exact = source->MakeLayout();
+    if (!exact.ok()) return ReportError(args.common, exact.status());
+    std::optional<uint64_t> bad;
+    if (source->compression == engine::Compression::kNone) {
+      if (auto s = (*target)->DropCache(); !s.ok()) return ReportError(args.common, s);
+      vopts.drop_cache = false;
+      for (const auto& range : tr.rewritten) {
+        vopts.range_start = range.offset;
+        vopts.range_length = range.length;
+        // Chunks are cut at multiples of the block size: small ranges read just their pages.
+        vopts.block_size = range.length < block ? 4096 : block;
+        auto v = engine::VerifyLayout(*exact, **target, vopts);
+        if (!v.ok()) return ReportError(args.common, v.status());
+        if (v->first_mismatch && !bad) bad = v->first_mismatch;
+      }
+    } else {
+      std::vector<engine::BlockDigest> again;
+      size_t r = 0;
+      for (const auto& d : report->digests) {
+        while (r < tr.rewritten.size() &&
+               tr.rewritten[r].offset + tr.rewritten[r].length <= d.offset) {
+          ++r;
+        }
+        if (r < tr.rewritten.size() && tr.rewritten[r].offset < d.offset + d.length) {
+          again.push_back(d);
+        }
+      }
+      auto v = engine::VerifyDigests(**target, again, vopts, &*exact);
+      if (!v.ok()) return ReportError(args.common, v.status());
+      if (!v->match) bad = v->first_mismatch.value_or(0);
+    }
+    if (bad) {
+      problems.push_back({args.target, bad,
+                          "still differs after being rewritten: this block will not take the "
+                          "data (failing medium)"});
+    }
+  }
+  Say(absl::StrFormat("compared %d bytes, rewrote %d bytes in %d ranges", tr.bytes_compared,
+                      tr.bytes_written, tr.rewritten.size()));
+  return Finish(args, problems,
+                {{"image", args.image},
+                 {"bytes", tr.bytes_compared},
+                 {"bytes_rewritten", tr.bytes_written},
+                 {"repaired", repaired}});
+}
+
 int RunVerify(RunContext& ctx, const VerifyArgs& args) {
   auto block = ParseSize(args.block_size);
   if (!block.ok()) return ReportError(args.common, block.status());
   if (!args.image.empty() && !args.sha256.empty()) {
     return ReportError(args.common,
                        absl::InvalidArgumentError("--image and --sha256 exclude each other"));
+  }
+  if (args.repair) {
+    if (args.image.empty()) {
+      return ReportError(args.common, absl::InvalidArgumentError("--repair needs --image"));
+    }
+    return RunRepair(ctx, args, *block);
   }
   // Read-only, not exclusive: verifying a mounted stick is allowed.
   auto target = device::OpenTarget(args.target, {.write = false, .exclusive = false});
@@ -154,6 +258,10 @@ void AddVerifyCommand(CLI::App& app, RunContext& ctx) {
   cmd->add_option("--block-size", args->block_size, "Read size (default 4M)");
   cmd->add_flag("--secure-boot", args->secure_boot,
                 "Fail when a default EFI loader is unsigned or modified after signing");
+  cmd->add_flag("--repair", args->repair,
+                "With --image: rewrite exactly the blocks that differ, read them back again and "
+                "list every repaired range");
+  AddGuardFlags(*cmd, args->guard);
   AddCommonFlags(*cmd, args->common);
   cmd->callback([&ctx, args] { ctx.exit_code = RunVerify(ctx, *args); });
 }

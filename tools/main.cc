@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   AddUsbCommand(app, ctx);
   AddCreateCommand(app, ctx);
   AddBenchCommand(app, ctx);
+  AddBmapCommand(app, ctx);
   AddDocsCommands(app, ctx);  // last: it documents the commands registered above
 
   int rc = kExitOk;
