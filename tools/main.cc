@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   AddIsoCommand(app, ctx);
   AddUsbCommand(app, ctx);
   AddCreateCommand(app, ctx);
+  AddMediaCommand(app, ctx);
   AddBenchCommand(app, ctx);
 
   int rc = kExitOk;
