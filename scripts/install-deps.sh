@@ -15,6 +15,8 @@ tool_pkgs=(
   qemu-system-x86 ovmf grub-efi-amd64-bin grub-pc-bin grub-common isolinux syslinux-common
   mount f3 python3 syslinux
 )
+# Secure Boot audit (issue 11): real signed EFI binaries, signing with a test key, judges.
+tool_pkgs+=(shim-signed grub-efi-amd64-signed sbsigntool osslsigncode)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" != "--build-only" ]; then want+=("${tool_pkgs[@]}"); fi

@@ -1,4 +1,4 @@
-// mediaforge verify TARGET [--image IMAGE | --sha256 HEX [--length SIZE]] [--json]
+// mediaforge verify TARGET [--image IMAGE | --sha256 HEX [--length SIZE]] [--secure-boot] [--json]
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -7,6 +7,7 @@
 #include "engine/stream_copy.h"
 #include "fs/media/media_show.h"
 #include "tools/commands.h"
+#include "tools/secure_boot_report.h"
 #include "tools/structural_check.h"
 
 namespace mediaforge::cli {
@@ -18,6 +19,7 @@ struct VerifyArgs {
   std::string sha256;
   std::string length;
   std::string block_size = "4M";
+  bool secure_boot = false;  // an unsigned or tampered default loader is a problem
   CommonFlags common;
 };
 
@@ -85,13 +87,19 @@ int RunVerify(RunContext& ctx, const VerifyArgs& args) {
     double mbs = r->seconds > 0 ? r->bytes_compared / r->seconds / 1e6 : 0;
     Say(absl::StrFormat("compared %d bytes in %.2f s (%.1f MB/s)", r->bytes_compared, r->seconds,
                         mbs));
-    return Finish(
-        args, problems,
-        {{"image", args.image},
-         {"bytes", r->bytes_compared},
-         {"seconds", r->seconds},
-         {"mb_per_s", mbs},
-         {"first_mismatch", r->first_mismatch ? nlohmann::json(*r->first_mismatch) : nullptr}});
+    nlohmann::json extra = {
+        {"image", args.image},
+        {"bytes", r->bytes_compared},
+        {"seconds", r->seconds},
+        {"mb_per_s", mbs},
+        {"first_mismatch", r->first_mismatch ? nlohmann::json(*r->first_mismatch) : nullptr}};
+    // --secure-boot beside a comparison: the audit too (a plain comparison skips it).
+    if (args.secure_boot) {
+      if (auto s = ReportSecureBoot(**target, true, problems, extra); !s.ok()) {
+        return ReportError(args.common, s);
+      }
+    }
+    return Finish(args, problems, extra);
   }
 
   if (!args.sha256.empty()) {
@@ -115,7 +123,13 @@ int RunVerify(RunContext& ctx, const VerifyArgs& args) {
           {args.target, std::nullopt,
            absl::StrCat("SHA-256 of the first ", length, " bytes is ", *got, ", expected ", want)});
     }
-    return Finish(args, problems, {{"sha256", *got}, {"length", length}});
+    nlohmann::json extra = {{"sha256", *got}, {"length", length}};
+    if (args.secure_boot) {
+      if (auto s = ReportSecureBoot(**target, true, problems, extra); !s.ok()) {
+        return ReportError(args.common, s);
+      }
+    }
+    return Finish(args, problems, extra);
   }
 
   auto report = CheckStructure(**target);
@@ -136,7 +150,11 @@ int RunVerify(RunContext& ctx, const VerifyArgs& args) {
     }
   }
   for (const auto& line : report->found) Say(line);
-  return Finish(args, report->problems, {{"found", report->found}});
+  nlohmann::json extra = {{"found", report->found}};
+  if (auto s = ReportSecureBoot(**target, args.secure_boot, report->problems, extra); !s.ok()) {
+    return ReportError(args.common, s);
+  }
+  return Finish(args, report->problems, extra);
 }
 
 }  // namespace
@@ -150,6 +168,8 @@ void AddVerifyCommand(CLI::App& app, RunContext& ctx) {
   cmd->add_option("--sha256", args->sha256, "Compare the SHA-256 of TARGET's first --length bytes");
   cmd->add_option("--length", args->length, "How many bytes --sha256 covers (default: all)");
   cmd->add_option("--block-size", args->block_size, "Read size (default 4M)");
+  cmd->add_flag("--secure-boot", args->secure_boot,
+                "Fail when a default EFI loader is unsigned or modified after signing");
   AddCommonFlags(*cmd, args->common);
   cmd->callback([&ctx, args] { ctx.exit_code = RunVerify(ctx, *args); });
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -207,6 +208,35 @@ TEST_F(CreateCliTest, ArchitectureMismatchIsRefusedBeforeWriting) {
   EXPECT_FALSE(fs::exists(dir_ / "out"));
   spec["target_architecture"] = "x86";
   EXPECT_EQ(Create(spec).exit_code, 1);
+}
+
+// The machine type comes from the PE header: an x86 loader (machine 0x14C patched into a real
+// x64 binary) boots on an x64 target but not on arm64, and the error names both.
+TEST_F(CreateCliTest, ArchitectureFromThePeHeader) {
+  fs::path loader = dir_ / "boot/EFI/BOOT/BOOTX64.EFI";
+  std::string bytes = Slurp(loader);
+  uint32_t pe_offset = 0;
+  std::memcpy(&pe_offset, bytes.data() + 0x3C, 4);
+  ASSERT_LT(pe_offset + 6, bytes.size());
+  bytes[pe_offset + 4] = '\x4C';
+  bytes[pe_offset + 5] = '\x01';
+  fs::remove(loader);
+  WriteWholeFile(dir_ / "boot/EFI/BOOT/BOOTIA32.EFI", bytes);
+  auto spec = FullSpec();
+  auto r = Create(spec, {"--dry-run"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(Json(r)["plan"]["boot_image"]["architecture"], "x86");
+  spec["target_architecture"] = "arm64";
+  r = Create(spec, {"--dry-run"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  std::string error = Json(r)["error"];
+  EXPECT_NE(error.find("x86"), std::string::npos) << error;
+  EXPECT_NE(error.find("arm64"), std::string::npos) << error;
+  // A loader named for x64 but built for x86 is refused too.
+  fs::rename(dir_ / "boot/EFI/BOOT/BOOTIA32.EFI", loader);
+  r = Create(FullSpec(), {"--dry-run"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(Json(r)["error"].get<std::string>().find("named for x64"), std::string::npos);
 }
 
 TEST_F(CreateCliTest, DryRunWritesNothing) {

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
 
 #include "tests/support/test_support.h"
 
@@ -17,9 +18,23 @@ std::string OvmfPath() {
   return "";
 }
 
+std::string OvmfSecureBootCodePath() {
+  const char* p = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd";
+  return access(p, R_OK) == 0 ? p : "";
+}
+
+std::string OvmfSecureBootVarsPath() {
+  const char* p = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd";
+  return access(p, R_OK) == 0 ? p : "";
+}
+
 std::optional<std::string> BootUnavailable(Firmware firmware) {
   if (!HaveTool("qemu-system-x86_64")) return "needs qemu-system-x86_64 (package qemu-system-x86)";
   if (firmware == Firmware::kUefi && OvmfPath().empty()) return "needs OVMF (package ovmf)";
+  if (firmware == Firmware::kUefiSecureBoot &&
+      (OvmfSecureBootCodePath().empty() || OvmfSecureBootVarsPath().empty())) {
+    return "needs OVMF_CODE_4M.ms.fd and OVMF_VARS_4M.ms.fd (package ovmf)";
+  }
   return std::nullopt;
 }
 
@@ -39,6 +54,18 @@ BootResult BootAndWaitForMarker(const std::string& image, const std::string& mar
   if (options.firmware == Firmware::kUefi) {
     argv.insert(argv.end(), {"-bios", OvmfPath()});
   }
+  // The variable store is writable flash: each boot gets its own copy of the template.
+  std::optional<TempDir> vars_dir;
+  if (options.firmware == Firmware::kUefiSecureBoot) {
+    vars_dir.emplace();
+    const std::string vars = (*vars_dir / "OVMF_VARS.fd").string();
+    std::filesystem::copy_file(OvmfSecureBootVarsPath(), vars);
+    argv.insert(
+        argv.end(),
+        {"-machine", "q35,smm=on", "-global", "driver=cfi.pflash01,property=secure,value=on",
+         "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + OvmfSecureBootCodePath(),
+         "-drive", "if=pflash,format=raw,unit=1,file=" + vars, "-nic", "none"});
+  }
   switch (options.media) {
     case Media::kDisk:
       argv.insert(argv.end(), {"-drive", "file=" + image + ",format=raw,if=ide", "-boot", "c"});
@@ -56,8 +83,12 @@ BootResult BootAndWaitForMarker(const std::string& image, const std::string& mar
   for (const auto& a : argv) result.command += a + " ";
 
   const auto t0 = std::chrono::steady_clock::now();
-  CommandResult r = RunUntil(argv, options.timeout_seconds, [&marker](const std::string& out) {
-    return out.find(marker) != std::string::npos;
+  CommandResult r = RunUntil(argv, options.timeout_seconds, [&](const std::string& out) {
+    if (out.find(marker) != std::string::npos) return true;
+    for (const auto& s : options.stop_on) {
+      if (out.find(s) != std::string::npos) return true;
+    }
+    return false;
   });
   result.console = std::move(r.output);
   result.marker_seen = result.console.find(marker) != std::string::npos;

@@ -9,7 +9,9 @@
 
 namespace mediaforge::testing {
 
-enum class Firmware { kBios, kUefi };
+// kUefiSecureBoot: Debian's OVMF with Microsoft's keys enrolled and Secure Boot enforced (q35,
+// SMM, OVMF_CODE_4M.ms.fd + a fresh copy of OVMF_VARS_4M.ms.fd per boot).
+enum class Firmware { kBios, kUefi, kUefiSecureBoot };
 enum class Media { kDisk, kCdrom, kUsbDisk };
 
 struct BootOptions {
@@ -18,6 +20,8 @@ struct BootOptions {
   int timeout_seconds = 120;
   int memory_mb = 256;
   std::vector<std::string> extra_args;  // appended to the QEMU command line
+  // Output that ends the boot early without the marker (e.g. the firmware's "Access Denied").
+  std::vector<std::string> stop_on;
 };
 
 struct BootResult {
@@ -32,6 +36,9 @@ std::optional<std::string> BootUnavailable(Firmware firmware);
 
 // Path of the OVMF firmware image used for kUefi.
 std::string OvmfPath();
+// Secure Boot OVMF with Microsoft's keys (code, variable store template); "" when absent.
+std::string OvmfSecureBootCodePath();
+std::string OvmfSecureBootVarsPath();
 
 // Boots `image` read-only (a snapshot: the image is never modified) and waits for `marker`.
 BootResult BootAndWaitForMarker(const std::string& image, const std::string& marker,
