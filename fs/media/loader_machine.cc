@@ -40,8 +40,8 @@ absl::StatusOr<Architecture> LoaderArchitecture(std::span<const std::byte> loade
   // it was built for is never started.
   if (auto by_name = pe::DefaultLoaderMachine(name); by_name && *by_name != image->machine) {
     return absl::FailedPreconditionError(
-        absl::StrCat(name, ": built for ", pe::MachineName(image->machine),
-                     " but named for ", pe::MachineName(*by_name)));
+        absl::StrCat(name, ": built for ", pe::MachineName(image->machine), " but named for ",
+                     pe::MachineName(*by_name)));
   }
   return *arch;
 }
