@@ -6,6 +6,7 @@
 #include "device/target.h"
 #include "engine/image_source.h"
 #include "engine/stream_copy.h"
+#include "fs/media/media_show.h"
 #include "tools/commands.h"
 #include "tools/secure_boot_report.h"
 #include "tools/structural_check.h"
@@ -237,6 +238,21 @@ int RunVerify(RunContext& ctx, const VerifyArgs& args) {
 
   auto report = CheckStructure(**target);
   if (!report.ok()) return ReportError(args.common, report.status());
+  // The media manifest (mediaforge create): every file's SHA-256.
+  auto manifest = media::CheckMediaManifest(**target);
+  if (!manifest.ok()) {
+    report->problems.push_back({"media manifest", std::nullopt,
+                                std::string(manifest.status().message())});
+  } else if (manifest->present) {
+    report->found.push_back(absl::StrCat("media manifest: ", manifest->files, " files",
+                                         manifest->elsewhere > 0
+                                             ? absl::StrCat(" (", manifest->elsewhere,
+                                                            " on other volumes of the set)")
+                                             : std::string()));
+    for (const auto& p : manifest->problems) {
+      report->problems.push_back({absl::StrCat("media manifest: ", p.path), std::nullopt, p.what});
+    }
+  }
   for (const auto& line : report->found) Say(line);
   nlohmann::json extra = {{"found", report->found}};
   if (auto s = ReportSecureBoot(**target, args.secure_boot, report->problems, extra); !s.ok()) {

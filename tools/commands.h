@@ -14,6 +14,7 @@ void AddFormatCommand(CLI::App& app, RunContext& ctx);
 void AddIsoCommand(CLI::App& app, RunContext& ctx);
 void AddUsbCommand(CLI::App& app, RunContext& ctx);
 void AddCreateCommand(CLI::App& app, RunContext& ctx);
+void AddMediaCommand(CLI::App& app, RunContext& ctx);
 void AddBenchCommand(CLI::App& app, RunContext& ctx);
 // Hidden: __man and __completion, which generate the man pages and completions at build time.
 void AddDocsCommands(CLI::App& app, RunContext& ctx);

@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   AddIsoCommand(app, ctx);
   AddUsbCommand(app, ctx);
   AddCreateCommand(app, ctx);
+  AddMediaCommand(app, ctx);
   AddBenchCommand(app, ctx);
   AddBmapCommand(app, ctx);
   AddDocsCommands(app, ctx);  // last: it documents the commands registered above

@@ -170,10 +170,16 @@ absl::Status ValidateIsoOptions(const IsoWriteOptions& o) {
 
 absl::StatusOr<IsoPlan> PlanIso(const IsoWriteOptions& o) {
   if (auto s = ValidateIsoOptions(o); !s.ok()) return s;
-  IsoPlan plan;
-  plan.date = o.date ? *o.date : static_cast<int64_t>(std::time(nullptr));
   auto root = ScanSourceTree(o.source_dir, ExistingOutputs(o.output_path));
   if (!root.ok()) return root.status();
+  return PlanIsoTree(o, std::move(*root));
+}
+
+absl::StatusOr<IsoPlan> PlanIsoTree(const IsoWriteOptions& o, std::unique_ptr<SourceNode> tree) {
+  if (auto s = ValidateIsoOptions(o); !s.ok()) return s;
+  IsoPlan plan;
+  plan.date = o.date ? *o.date : static_cast<int64_t>(std::time(nullptr));
+  auto* root = &tree;
   if (int depth = MaxDepth(**root); depth > kEcma119MaxDepth) {
     plan.notes.push_back(absl::StrCat(
         "directories nest ", depth,
@@ -191,6 +197,11 @@ absl::StatusOr<IsoPlan> PlanIso(const IsoWriteOptions& o) {
     if (o.hybrid || o.isohybrid_mbr || o.grub2_mbr) req.first_volume_extra_bytes += 2 << 20;
     if (boot->bios) req.first_volume_files.push_back(boot->bios);
     if (boot->efi) req.first_volume_files.push_back(boot->efi);
+    for (const std::string& path : o.first_volume_files) {
+      if (const SourceNode* n = FindNode(**root, path); n != nullptr && n->is_file()) {
+        req.first_volume_files.push_back(n);
+      }
+    }
     auto s = SplitIntoVolumes(**root, req);
     if (!s.ok()) return s.status();
     split = std::move(*s);

@@ -4,12 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "engine/layout.h"
+#include "fs/iso9660/source_tree.h"
 
 namespace mediaforge::iso9660 {
 
@@ -29,6 +31,9 @@ struct IsoWriteOptions {
   // Reproducible output: volume dates are this, no timestamp is later, GUIDs derive from it.
   std::optional<int64_t> date;
   std::optional<uint64_t> media_size;  // split into volumes of at most this many bytes
+  // Split sets: files (relative paths) that must be on volume 1 besides the boot images (the
+  // media configuration of `mediaforge create`).
+  std::vector<std::string> first_volume_files;
   // Where the image goes: an existing OUT.iso (or OUT-NN.iso) inside SRC_DIR is left out.
   std::string output_path;
 };
@@ -53,5 +58,10 @@ absl::Status ValidateIsoOptions(const IsoWriteOptions& options);
 // Scans the source, runs every pre-flight check (boot files inside the tree, templates readable,
 // a file bigger than a volume) and plans the image(s).
 absl::StatusOr<IsoPlan> PlanIso(const IsoWriteOptions& options);
+
+// The same for a tree assembled by the caller (several directories and generated files, see
+// fs/media): boot paths are relative to the tree; `options.efi_dir` to options.source_dir.
+absl::StatusOr<IsoPlan> PlanIsoTree(const IsoWriteOptions& options,
+                                    std::unique_ptr<SourceNode> root);
 
 }  // namespace mediaforge::iso9660

@@ -1,0 +1,61 @@
+// `mediaforge create` as a library: from a checked spec to planned media. PrepareMedia runs every
+// pre-flight check (password sources, boot image, architecture, certificate, staging space),
+// writes the generated files into the staging area and assembles the media's tree with its
+// manifest; PlanIsoMedia / PlanUsbMediaFor turn that tree into layouts. Nothing here touches an
+// output: the caller streams the layouts (and may stop after planning: --dry-run).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "fs/iso9660/iso_writer.h"
+#include "fs/media/boot_image.h"
+#include "fs/media/media_config.h"
+#include "fs/media/media_tree.h"
+#include "fs/media/spec.h"
+#include "fs/media/staging.h"
+#include "fs/usb/usb_media.h"
+
+namespace mediaforge::media {
+
+struct BuildSettings {
+  std::string tool_version;
+  int64_t now = 0;              // creation time (seconds since the epoch)
+  std::optional<int64_t> date;  // reproducible output (SOURCE_DATE_EPOCH)
+  bool hash_content = true;     // false (--dry-run): the manifest gets placeholder digests
+};
+
+struct PreparedMedia {
+  std::unique_ptr<StagingArea> staging;
+  BootImage boot;
+  MediaFacts facts;
+  std::vector<std::string> findings;  // warnings and notes for the user and the log
+  std::unique_ptr<TreeNode> tree;     // the whole media tree, manifest included
+  TreeTotals totals;
+  double manifest_seconds = 0;  // time spent hashing for the manifest
+};
+
+absl::StatusOr<PreparedMedia> PrepareMedia(const MediaSpec& spec, const BuildSettings& settings);
+
+// The ISO (set) of the spec's output; consumes media.tree.
+absl::StatusOr<iso9660::IsoPlan> PlanIsoMedia(const MediaSpec& spec, PreparedMedia& media,
+                                              const BuildSettings& settings);
+
+struct UsbGeometry {
+  uint64_t disk_bytes = 0;  // 0: the smallest disk that holds the media (image files)
+  uint32_t sector_size = 512;
+  bool zero_fill = false;  // a device with old data on it
+};
+absl::StatusOr<usb::UsbMediaPlan> PlanUsbMediaFor(const MediaSpec& spec, PreparedMedia& media,
+                                                  const UsbGeometry& geometry,
+                                                  const BuildSettings& settings);
+
+// The FAT label of the media: the first 11 characters, upper case, characters FAT cannot hold
+// in a label replaced by '_' (media-spec.md: FAT label = first 11 characters).
+std::string FatLabel(const std::string& label);
+
+}  // namespace mediaforge::media

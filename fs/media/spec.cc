@@ -1,0 +1,716 @@
+#include "fs/media/spec.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "nlohmann/json.hpp"
+
+namespace mediaforge::media {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// Collects the context every error carries: the spec file and the key.
+class SpecReader {
+ public:
+  explicit SpecReader(const std::string& spec_path) : spec_path_(spec_path) {}
+
+  absl::Status Error(const std::string& key, absl::string_view what) const {
+    return absl::InvalidArgumentError(absl::StrCat(spec_path_, ": key '", key, "': ", what));
+  }
+
+  absl::Status CheckKeys(const Json& object, const std::string& prefix,
+                         const std::set<std::string>& allowed, absl::string_view context) const {
+    for (const auto& [key, value] : object.items()) {
+      if (!allowed.count(key)) {
+        return Error(Join(prefix, key),
+                     absl::StrCat("unknown key", context.empty() ? "" : " ", context,
+                                  " (allowed: ", absl::StrJoin(allowed, ", "), ")"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  static std::string Join(const std::string& prefix, const std::string& key) {
+    return prefix.empty() ? key : absl::StrCat(prefix, ".", key);
+  }
+
+  absl::StatusOr<std::string> String(const Json& j, const std::string& key) const {
+    if (!j.is_string()) return Error(key, absl::StrCat("must be a string, not ", j.type_name()));
+    return j.get<std::string>();
+  }
+  absl::StatusOr<bool> Bool(const Json& j, const std::string& key) const {
+    if (!j.is_boolean()) {
+      return Error(key, absl::StrCat("must be true or false, not ", j.type_name()));
+    }
+    return j.get<bool>();
+  }
+  absl::Status RequireObject(const Json& j, const std::string& key) const {
+    if (!j.is_object()) return Error(key, absl::StrCat("must be an object, not ", j.type_name()));
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<std::string>> Strings(const Json& j, const std::string& key) const {
+    if (!j.is_array()) {
+      return Error(key, absl::StrCat("must be an array of strings, not ", j.type_name()));
+    }
+    std::vector<std::string> out;
+    for (size_t i = 0; i < j.size(); ++i) {
+      auto s = String(j[i], absl::StrCat(key, "[", i, "]"));
+      if (!s.ok()) return s.status();
+      out.push_back(*s);
+    }
+    return out;
+  }
+
+  absl::StatusOr<SecretSource> Secret(const Json& j, const std::string& key,
+                                      const std::string& spec_dir) const {
+    if (auto s = RequireObject(j, key); !s.ok()) return s;
+    if (auto s = CheckKeys(j, key, {"env", "file"}, "(secrets come from 'env' or 'file' only)");
+        !s.ok())
+      return s;
+    if (j.size() != 1) {
+      return Error(key, "give exactly one password source: {\"env\": VAR} or {\"file\": PATH}");
+    }
+    SecretSource out;
+    if (j.contains("env")) {
+      auto v = String(j["env"], Join(key, "env"));
+      if (!v.ok()) return v.status();
+      if (v->empty()) return Error(Join(key, "env"), "the variable name is empty");
+      out.env = *v;
+    } else {
+      auto v = String(j["file"], Join(key, "file"));
+      if (!v.ok()) return v.status();
+      if (v->empty()) return Error(Join(key, "file"), "the file name is empty");
+      out.file = Resolve(spec_dir, *v);
+    }
+    return out;
+  }
+
+  static std::string Resolve(const std::string& dir, const std::string& path) {
+    if (path.empty() || path[0] == '/') return path;
+    return (std::filesystem::path(dir) / path).lexically_normal().string();
+  }
+
+ private:
+  std::string spec_path_;
+};
+
+// A management point is an http:// or https:// URL with a host (ConfigMgr MPs).
+bool ValidUrl(const std::string& url, bool* https) {
+  std::string rest;
+  if (absl::StartsWith(url, "https://")) {
+    *https = true;
+    rest = url.substr(8);
+  } else if (absl::StartsWith(url, "http://")) {
+    *https = false;
+    rest = url.substr(7);
+  } else {
+    return false;
+  }
+  std::string host = rest.substr(0, rest.find_first_of("/:"));
+  if (host.empty()) return false;
+  for (char c : host) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') return false;
+  }
+  size_t colon = rest.find(':');
+  if (colon != std::string::npos && colon < rest.find('/')) {
+    std::string port = rest.substr(colon + 1, rest.find('/') - colon - 1);
+    uint32_t p = 0;
+    if (!absl::SimpleAtoi(port, &p) || p == 0 || p > 65535) return false;
+  }
+  return true;
+}
+
+const std::set<std::string> kBootableKeys = {"type",
+                                             "unattended",
+                                             "media_management",
+                                             "management_points",
+                                             "site_code",
+                                             "output",
+                                             "staging_dir",
+                                             "label",
+                                             "autorun",
+                                             "unknown_computer_support",
+                                             "user_device_affinity",
+                                             "password",
+                                             "certificate",
+                                             "boot_image",
+                                             "target_architecture",
+                                             "variables",
+                                             "secret_variables",
+                                             "prestart",
+                                             "content"};
+// media-spec.md: what capture media accept.
+const std::set<std::string> kCaptureKeys = {
+    "type",    "output", "staging_dir", "label", "autorun", "boot_image", "target_architecture",
+    "content", "capture"};
+
+absl::Status ParseOutput(const SpecReader& r, const Json& j, MediaSpec& spec) {
+  if (auto s = r.RequireObject(j, "output"); !s.ok()) return s;
+  if (!j.contains("kind")) return r.Error("output.kind", "missing (\"iso\" or \"usb\")");
+  auto kind = r.String(j["kind"], "output.kind");
+  if (!kind.ok()) return kind.status();
+  OutputSpec& o = spec.output;
+  if (*kind == "iso") {
+    o.kind = OutputSpec::Kind::kIso;
+    if (auto s = r.CheckKeys(j, "output",
+                             {"kind", "path", "media_size", "hybrid", "grub2_mbr", "isohybrid_mbr"},
+                             "for ISO output");
+        !s.ok())
+      return s;
+    if (!j.contains("path")) return r.Error("output.path", "missing (the ISO file to make)");
+    auto path = r.String(j["path"], "output.path");
+    if (!path.ok()) return path.status();
+    if (path->empty()) return r.Error("output.path", "is empty");
+    o.path = SpecReader::Resolve(spec.spec_dir, *path);
+    if (j.contains("media_size")) {
+      auto t = r.String(j["media_size"], "output.media_size");
+      if (!t.ok()) return t.status();
+      auto size = ParseByteSize(*t);
+      if (!size) return r.Error("output.media_size", absl::StrCat("'", *t, "' is not a size"));
+      if (*size < (4ull << 20)) return r.Error("output.media_size", "must be at least 4M");
+      o.media_size = *size;
+    }
+    if (j.contains("hybrid")) {
+      auto b = r.Bool(j["hybrid"], "output.hybrid");
+      if (!b.ok()) return b.status();
+      o.hybrid = *b;
+    }
+    for (const char* key : {"grub2_mbr", "isohybrid_mbr"}) {
+      if (!j.contains(key)) continue;
+      auto t = r.String(j[key], absl::StrCat("output.", key));
+      if (!t.ok()) return t.status();
+      (std::string(key) == "grub2_mbr" ? o.grub2_mbr : o.isohybrid_mbr) =
+          SpecReader::Resolve(spec.spec_dir, *t);
+    }
+    if (!o.grub2_mbr.empty() && !o.isohybrid_mbr.empty()) {
+      return r.Error("output.grub2_mbr", "excludes output.isohybrid_mbr");
+    }
+    return absl::OkStatus();
+  }
+  if (*kind != "usb") return r.Error("output.kind", absl::StrCat("'", *kind, "': not iso or usb"));
+  o.kind = OutputSpec::Kind::kUsb;
+  if (auto s = r.CheckKeys(j, "output",
+                           {"kind", "targets", "target", "format", "scheme", "size", "mbr_code"},
+                           "for USB output");
+      !s.ok())
+    return s;
+  if (j.contains("target") && j.contains("targets")) {
+    return r.Error("output.target", "give 'target' or 'targets', not both");
+  }
+  if (j.contains("target")) {
+    auto t = r.String(j["target"], "output.target");
+    if (!t.ok()) return t.status();
+    o.targets.push_back(*t);
+  } else if (j.contains("targets")) {
+    auto t = r.Strings(j["targets"], "output.targets");
+    if (!t.ok()) return t.status();
+    o.targets = *t;
+  }
+  if (o.targets.empty()) return r.Error("output.targets", "missing: name at least one target");
+  std::set<std::string> seen;
+  for (auto& t : o.targets) {
+    if (t.empty()) return r.Error("output.targets", "a target is empty");
+    t = SpecReader::Resolve(spec.spec_dir, t);
+    if (!seen.insert(t).second)
+      return r.Error("output.targets", absl::StrCat(t, " is named twice"));
+  }
+  if (j.contains("format")) {
+    auto b = r.Bool(j["format"], "output.format");
+    if (!b.ok()) return b.status();
+    o.format = *b;
+  }
+  if (j.contains("scheme")) {
+    auto t = r.String(j["scheme"], "output.scheme");
+    if (!t.ok()) return t.status();
+    if (*t != "mbr" && *t != "gpt") return r.Error("output.scheme", "must be \"mbr\" or \"gpt\"");
+    o.scheme = *t;
+  }
+  if (j.contains("size")) {
+    auto t = r.String(j["size"], "output.size");
+    if (!t.ok()) return t.status();
+    auto size = ParseByteSize(*t);
+    if (!size) return r.Error("output.size", absl::StrCat("'", *t, "' is not a size"));
+    o.image_size = *size;
+  }
+  if (j.contains("mbr_code")) {
+    auto t = r.String(j["mbr_code"], "output.mbr_code");
+    if (!t.ok()) return t.status();
+    o.mbr_code = SpecReader::Resolve(spec.spec_dir, *t);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseCertificate(const SpecReader& r, const Json& j, MediaSpec& spec) {
+  if (auto s = r.RequireObject(j, "certificate"); !s.ok()) return s;
+  if (auto s = r.CheckKeys(j, "certificate", {"self_signed", "pkcs12", "password"}, ""); !s.ok())
+    return s;
+  CertificateSpec& c = spec.certificate;
+  if (j.contains("self_signed") == j.contains("pkcs12")) {
+    return r.Error("certificate", "give either 'self_signed' or 'pkcs12'");
+  }
+  if (j.contains("self_signed")) {
+    if (j.contains("password")) {
+      return r.Error("certificate.password", "only a PKCS#12 file takes a password");
+    }
+    const Json& s = j["self_signed"];
+    if (auto st = r.RequireObject(s, "certificate.self_signed"); !st.ok()) return st;
+    if (auto st = r.CheckKeys(s, "certificate.self_signed", {"valid_from", "valid_to"}, "");
+        !st.ok())
+      return st;
+    c.kind = CertificateSpec::Kind::kSelfSigned;
+    for (const char* key : {"valid_from", "valid_to"}) {
+      std::string full = absl::StrCat("certificate.self_signed.", key);
+      if (!s.contains(key)) return r.Error(full, "missing (a date, YYYY-MM-DD)");
+      auto t = r.String(s[key], full);
+      if (!t.ok()) return t.status();
+      auto when = ParseUtcDate(*t);
+      if (!when) {
+        return r.Error(full, absl::StrCat("'", *t,
+                                          "' is not a date (YYYY-MM-DD or "
+                                          "YYYY-MM-DDTHH:MM:SSZ)"));
+      }
+      if (std::string(key) == "valid_from") {
+        c.valid_from = *when;
+        c.valid_from_text = *t;
+      } else {
+        c.valid_to = *when;
+        c.valid_to_text = *t;
+      }
+    }
+    if (c.valid_from >= c.valid_to) {
+      return r.Error("certificate.self_signed.valid_to",
+                     absl::StrCat("'", c.valid_to_text, "' is not after valid_from '",
+                                  c.valid_from_text, "'"));
+    }
+    return absl::OkStatus();
+  }
+  c.kind = CertificateSpec::Kind::kPkcs12;
+  auto p = r.String(j["pkcs12"], "certificate.pkcs12");
+  if (!p.ok()) return p.status();
+  if (p->empty()) return r.Error("certificate.pkcs12", "is empty");
+  c.pkcs12_path = SpecReader::Resolve(spec.spec_dir, *p);
+  if (!j.contains("password")) {
+    return r.Error("certificate.password",
+                   "missing: a PKCS#12 file needs a password source ({\"env\": VAR} or "
+                   "{\"file\": PATH})");
+  }
+  auto secret = r.Secret(j["password"], "certificate.password", spec.spec_dir);
+  if (!secret.ok()) return secret.status();
+  c.pkcs12_password = *secret;
+  return absl::OkStatus();
+}
+
+absl::Status ParseBootImage(const SpecReader& r, const Json& j, MediaSpec& spec) {
+  if (auto s = r.RequireObject(j, "boot_image"); !s.ok()) return s;
+  if (auto s = r.CheckKeys(j, "boot_image",
+                           {"path", "architecture", "bios_boot", "boot_info_table", "efi_dir"}, "");
+      !s.ok())
+    return s;
+  BootImageSpec& b = spec.boot_image;
+  if (!j.contains("path")) {
+    return r.Error("boot_image.path", "missing (a boot image directory or .iso)");
+  }
+  auto p = r.String(j["path"], "boot_image.path");
+  if (!p.ok()) return p.status();
+  if (p->empty()) return r.Error("boot_image.path", "is empty");
+  b.path = SpecReader::Resolve(spec.spec_dir, *p);
+  std::error_code ec;
+  if (!std::filesystem::exists(b.path, ec)) {
+    return r.Error("boot_image.path", absl::StrCat(b.path, ": no such directory or .iso"));
+  }
+  if (!std::filesystem::is_directory(b.path, ec) && !std::filesystem::is_regular_file(b.path, ec)) {
+    return r.Error("boot_image.path", absl::StrCat(b.path, ": not a directory or a file"));
+  }
+  if (j.contains("architecture")) {
+    auto a = r.String(j["architecture"], "boot_image.architecture");
+    if (!a.ok()) return a.status();
+    b.architecture = ArchitectureFromName(*a);
+    if (!b.architecture) {
+      return r.Error("boot_image.architecture", absl::StrCat("'", *a, "': not x86, x64 or arm64"));
+    }
+  }
+  for (const char* key : {"bios_boot", "efi_dir"}) {
+    if (!j.contains(key)) continue;
+    auto t = r.String(j[key], absl::StrCat("boot_image.", key));
+    if (!t.ok()) return t.status();
+    (std::string(key) == "bios_boot" ? b.bios_boot : b.efi_dir) = *t;
+  }
+  if (j.contains("boot_info_table")) {
+    auto v = r.Bool(j["boot_info_table"], "boot_image.boot_info_table");
+    if (!v.ok()) return v.status();
+    b.boot_info_table = *v;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseBootableKeys(const SpecReader& r, const Json& j, MediaSpec& spec) {
+  if (j.contains("unattended")) {
+    auto v = r.Bool(j["unattended"], "unattended");
+    if (!v.ok()) return v.status();
+    spec.unattended = *v;
+  }
+  if (j.contains("media_management")) {
+    auto v = r.String(j["media_management"], "media_management");
+    if (!v.ok()) return v.status();
+    if (*v != "dynamic" && *v != "site") {
+      return r.Error("media_management", absl::StrCat("'", *v, "': not \"dynamic\" or \"site\""));
+    }
+    spec.media_management = *v;
+  }
+  if (j.contains("management_points")) {
+    auto v = r.Strings(j["management_points"], "management_points");
+    if (!v.ok()) return v.status();
+    spec.management_points = *v;
+  }
+  if (spec.media_management == "site" && spec.management_points.size() != 1) {
+    return r.Error("management_points",
+                   absl::StrCat("site-based media take exactly one management point, not ",
+                                spec.management_points.size()));
+  }
+  for (size_t i = 0; i < spec.management_points.size(); ++i) {
+    bool https = false;
+    if (!ValidUrl(spec.management_points[i], &https)) {
+      return r.Error(absl::StrCat("management_points[", i, "]"),
+                     absl::StrCat("'", spec.management_points[i],
+                                  "' is not an http:// or https:// URL with a host"));
+    }
+  }
+  if (j.contains("site_code")) {
+    auto v = r.String(j["site_code"], "site_code");
+    if (!v.ok()) return v.status();
+    bool ok = v->size() == 3;
+    for (char c : *v) ok = ok && (absl::ascii_isupper(c) || absl::ascii_isdigit(c));
+    if (!ok) return r.Error("site_code", absl::StrCat("'", *v, "': three characters A-Z, 0-9"));
+    spec.site_code = *v;
+  }
+  if (j.contains("unknown_computer_support")) {
+    auto v = r.Bool(j["unknown_computer_support"], "unknown_computer_support");
+    if (!v.ok()) return v.status();
+    spec.unknown_computer_support = *v;
+  }
+  if (j.contains("user_device_affinity")) {
+    auto v = r.String(j["user_device_affinity"], "user_device_affinity");
+    if (!v.ok()) return v.status();
+    if (*v != "auto" && *v != "pending" && *v != "none") {
+      return r.Error("user_device_affinity",
+                     absl::StrCat("'", *v, "': not \"auto\", \"pending\" or \"none\""));
+    }
+    spec.user_device_affinity = *v;
+  }
+  if (j.contains("password")) {
+    auto s = r.Secret(j["password"], "password", spec.spec_dir);
+    if (!s.ok()) return s.status();
+    spec.password = *s;
+  }
+  if (j.contains("certificate")) {
+    if (auto s = ParseCertificate(r, j["certificate"], spec); !s.ok()) return s;
+  }
+  if (j.contains("variables")) {
+    const Json& v = j["variables"];
+    if (auto s = r.RequireObject(v, "variables"); !s.ok()) return s;
+    for (const auto& [name, value] : v.items()) {
+      auto t = r.String(value, absl::StrCat("variables.", name));
+      if (!t.ok()) return t.status();
+      if (name.empty()) return r.Error("variables", "a variable name is empty");
+      spec.variables.emplace_back(name, *t);
+    }
+  }
+  if (j.contains("secret_variables")) {
+    auto v = r.Strings(j["secret_variables"], "secret_variables");
+    if (!v.ok()) return v.status();
+    for (const std::string& name : *v) {
+      bool known = false;
+      for (const auto& [n, value] : spec.variables) known = known || n == name;
+      if (!known) {
+        return r.Error("secret_variables", absl::StrCat("'", name, "' is not in 'variables'"));
+      }
+    }
+    spec.secret_variables = *v;
+  }
+  if (j.contains("prestart")) {
+    const Json& p = j["prestart"];
+    if (auto s = r.RequireObject(p, "prestart"); !s.ok()) return s;
+    if (auto s = r.CheckKeys(p, "prestart", {"command", "files"}, ""); !s.ok()) return s;
+    if (!p.contains("command")) return r.Error("prestart.command", "missing");
+    auto c = r.String(p["command"], "prestart.command");
+    if (!c.ok()) return c.status();
+    if (c->empty()) return r.Error("prestart.command", "is empty");
+    spec.prestart_command = *c;
+    if (p.contains("files")) {
+      auto f = r.String(p["files"], "prestart.files");
+      if (!f.ok()) return f.status();
+      spec.prestart_files = SpecReader::Resolve(spec.spec_dir, *f);
+      std::error_code ec;
+      if (!std::filesystem::is_directory(spec.prestart_files, ec)) {
+        return r.Error("prestart.files", absl::StrCat(spec.prestart_files, ": not a directory"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const char* ArchitectureName(Architecture a) {
+  switch (a) {
+    case Architecture::kX86:
+      return "x86";
+    case Architecture::kX64:
+      return "x64";
+    case Architecture::kArm64:
+      return "arm64";
+  }
+  return "?";
+}
+
+std::optional<Architecture> ArchitectureFromName(absl::string_view name) {
+  if (name == "x86") return Architecture::kX86;
+  if (name == "x64") return Architecture::kX64;
+  if (name == "arm64") return Architecture::kArm64;
+  return std::nullopt;
+}
+
+std::string SecretSource::Describe() const {
+  return env.empty() ? absl::StrCat("file ", file) : absl::StrCat("environment variable ", env);
+}
+
+absl::StatusOr<std::string> ReadSecret(const SecretSource& source) {
+  if (!source.env.empty()) {
+    const char* v = std::getenv(source.env.c_str());
+    if (v == nullptr) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("environment variable ", source.env, " (the password source) is not set"));
+    }
+    if (*v == '\0') {
+      return absl::FailedPreconditionError(
+          absl::StrCat("environment variable ", source.env, " (the password source) is empty"));
+    }
+    return std::string(v);
+  }
+  std::ifstream in(source.file, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat(source.file, ": cannot read the password file"));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string value = ss.str();
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+  if (value.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(source.file, ": the password file is empty"));
+  }
+  return value;
+}
+
+bool BootImageSpec::is_iso() const {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(path, ec);
+}
+
+bool MediaSpec::IsSecret(const std::string& variable) const {
+  for (const auto& s : secret_variables) {
+    if (s == variable) return true;
+  }
+  return false;
+}
+
+std::optional<int64_t> ParseUtcDate(absl::string_view text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  std::string t(text);
+  int consumed = 0;
+  if (t.size() == 10) {
+    if (std::sscanf(t.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &consumed) != 3 || consumed != 10)
+      return std::nullopt;
+  } else if (t.size() == 20) {
+    if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &s, &consumed) !=
+            6 ||
+        consumed != 20)
+      return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  if (y < 1950 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59)
+    return std::nullopt;
+  struct tm tm = {};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  time_t when = timegm(&tm);
+  struct tm back;
+  gmtime_r(&when, &back);
+  if (back.tm_mday != d || back.tm_mon != mo - 1) return std::nullopt;  // 2026-02-30
+  return static_cast<int64_t>(when);
+}
+
+std::optional<uint64_t> ParseByteSize(absl::string_view text) {
+  if (text.empty()) return std::nullopt;
+  std::string t(text);
+  double multiplier = 1;
+  switch (absl::ascii_toupper(t.back())) {
+    case 'K':
+      multiplier = 1024.0;
+      break;
+    case 'M':
+      multiplier = 1024.0 * 1024;
+      break;
+    case 'G':
+      multiplier = 1024.0 * 1024 * 1024;
+      break;
+    case 'T':
+      multiplier = 1024.0 * 1024 * 1024 * 1024;
+      break;
+    default:
+      break;
+  }
+  if (multiplier != 1) t.pop_back();
+  double value = 0;
+  if (!absl::SimpleAtod(t, &value) || !(value > 0) || !std::isfinite(value)) return std::nullopt;
+  double bytes = value * multiplier;
+  if (bytes > 1.8e19) return std::nullopt;
+  return static_cast<uint64_t>(bytes);
+}
+
+absl::StatusOr<MediaSpec> ParseMediaSpec(const std::string& json_text,
+                                         const std::string& spec_path) {
+  Json j;
+  try {
+    j = Json::parse(json_text);
+  } catch (const Json::parse_error& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(spec_path, ": not valid JSON at byte ", e.byte, ": ", e.what()));
+  }
+  SpecReader r(spec_path);
+  if (!j.is_object()) {
+    return absl::InvalidArgumentError(absl::StrCat(spec_path, ": the spec must be a JSON object"));
+  }
+  MediaSpec spec;
+  spec.spec_path = spec_path;
+  spec.spec_dir = std::filesystem::path(spec_path).parent_path().string();
+  if (spec.spec_dir.empty()) spec.spec_dir = ".";
+  if (j.contains("type")) {
+    auto t = r.String(j["type"], "type");
+    if (!t.ok()) return t.status();
+    if (*t == "capture") {
+      spec.type = MediaType::kCapture;
+    } else if (*t != "bootable") {
+      return r.Error("type", absl::StrCat("'", *t, "': not \"bootable\" or \"capture\""));
+    }
+  }
+  const bool capture = spec.type == MediaType::kCapture;
+  for (const auto& [key, value] : j.items()) {
+    if (capture && !kCaptureKeys.count(key) && kBootableKeys.count(key)) {
+      return r.Error(key, "does not apply to capture media (type \"capture\")");
+    }
+    if (!kCaptureKeys.count(key) && !kBootableKeys.count(key)) {
+      return r.Error(key, "unknown key");
+    }
+    if (!capture && key == "capture") {
+      return r.Error(key, "only capture media (type \"capture\") take a capture destination");
+    }
+  }
+  if (!j.contains("output")) return r.Error("output", "missing (where the media go)");
+  if (auto s = ParseOutput(r, j["output"], spec); !s.ok()) return s;
+  if (!j.contains("boot_image")) return r.Error("boot_image", "missing: media need a boot image");
+  if (auto s = ParseBootImage(r, j["boot_image"], spec); !s.ok()) return s;
+  if (j.contains("staging_dir")) {
+    auto v = r.String(j["staging_dir"], "staging_dir");
+    if (!v.ok()) return v.status();
+    spec.staging_dir = SpecReader::Resolve(spec.spec_dir, *v);
+    std::error_code ec;
+    if (!std::filesystem::is_directory(spec.staging_dir, ec)) {
+      return r.Error("staging_dir", absl::StrCat(spec.staging_dir, ": not a directory"));
+    }
+  }
+  if (j.contains("label")) {
+    auto v = r.String(j["label"], "label");
+    if (!v.ok()) return v.status();
+    if (v->empty() || v->size() > 32) return r.Error("label", "must be 1 to 32 characters");
+    for (unsigned char c : *v) {
+      if (c < 0x20 || c == 0x7F) return r.Error("label", "holds a control character");
+    }
+    spec.label = *v;
+  }
+  if (j.contains("autorun")) {
+    auto v = r.Bool(j["autorun"], "autorun");
+    if (!v.ok()) return v.status();
+    spec.autorun = *v;
+  }
+  if (j.contains("target_architecture")) {
+    auto v = r.String(j["target_architecture"], "target_architecture");
+    if (!v.ok()) return v.status();
+    auto a = ArchitectureFromName(*v);
+    if (!a)
+      return r.Error("target_architecture", absl::StrCat("'", *v, "': not x86, x64 or arm64"));
+    spec.target_architecture = *a;
+  }
+  if (j.contains("content")) {
+    auto v = r.Strings(j["content"], "content");
+    if (!v.ok()) return v.status();
+    for (size_t i = 0; i < v->size(); ++i) {
+      std::string dir = SpecReader::Resolve(spec.spec_dir, (*v)[i]);
+      std::error_code ec;
+      if (!std::filesystem::is_directory(dir, ec)) {
+        return r.Error(absl::StrCat("content[", i, "]"), absl::StrCat(dir, ": not a directory"));
+      }
+      spec.content.push_back(dir);
+    }
+  }
+  if (capture) {
+    if (!j.contains("capture")) {
+      return r.Error("capture", "missing: capture media need {\"destination\": ...}");
+    }
+    const Json& c = j["capture"];
+    if (auto s = r.RequireObject(c, "capture"); !s.ok()) return s;
+    if (auto s = r.CheckKeys(c, "capture", {"destination"}, ""); !s.ok()) return s;
+    if (!c.contains("destination")) return r.Error("capture.destination", "missing");
+    auto d = r.String(c["destination"], "capture.destination");
+    if (!d.ok()) return d.status();
+    if (d->empty()) return r.Error("capture.destination", "is empty");
+    spec.capture_destination = *d;
+    return spec;
+  }
+  if (auto s = ParseBootableKeys(r, j, spec); !s.ok()) return s;
+  // The wizard's certificate rules: a self-signed certificate only with HTTP management points
+  // (HTTPS MPs demand a PKI client certificate), a PKI certificate only with HTTPS ones.
+  for (size_t i = 0; i < spec.management_points.size(); ++i) {
+    bool https = absl::StartsWith(spec.management_points[i], "https://");
+    std::string key = absl::StrCat("management_points[", i, "]");
+    if (https && spec.certificate.kind == CertificateSpec::Kind::kSelfSigned) {
+      return r.Error(key, absl::StrCat("'", spec.management_points[i],
+                                       "' is HTTPS: it needs a PKI certificate "
+                                       "(certificate.pkcs12), a self-signed one is refused"));
+    }
+    if (!https && spec.certificate.kind == CertificateSpec::Kind::kPkcs12) {
+      return r.Error(key, absl::StrCat("'", spec.management_points[i],
+                                       "' is not HTTPS: a PKI certificate allows only HTTPS "
+                                       "management points"));
+    }
+  }
+  return spec;
+}
+
+absl::StatusOr<MediaSpec> LoadMediaSpec(const std::string& spec_path) {
+  std::ifstream in(spec_path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(spec_path, ": cannot read the spec"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (ss.str().size() > (16 << 20)) {
+    return absl::InvalidArgumentError(absl::StrCat(spec_path, ": larger than 16 MiB"));
+  }
+  return ParseMediaSpec(ss.str(), spec_path);
+}
+
+}  // namespace mediaforge::media

@@ -1,0 +1,98 @@
+// Media made by `mediaforge create` boot: a GRUB payload as boot image (BIOS El Torito image +
+// UEFI standalone GRUB in EFI/BOOT), the hybrid ISO booted as CD and as disk under SeaBIOS and
+// OVMF, and the USB image under OVMF. The payload prints its marker only after reading a config
+// file from the media (tests/iso9660/boot_support.h). QEMU runs under TCG.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "nlohmann/json.hpp"
+#include "tests/iso9660/boot_support.h"
+#include "tests/support/boot_payloads.h"
+#include "tests/support/qemu_boot.h"
+#include "tests/support/test_support.h"
+
+namespace mediaforge {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::BootOptions;
+using testing::Firmware;
+using testing::Media;
+using testing::TempDir;
+
+constexpr char kMarker[] = "MEDIAFORGE-CREATE-BOOT-OK";
+
+class CreateBoot : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    fs::path boot = *dir_ / "bootimage";
+    fs::create_directories(boot / "boot/grub/i386-pc");
+    testing::WriteIsoGrubConfig(boot, kMarker);
+    std::string why;
+    if (!testing::BuildGrubBiosEltorito((boot / "boot/grub/i386-pc/eltorito.img").string(),
+                                        testing::BiosEmbeddedGrubConfig(), &why)) {
+      skip_ = new std::string(why);
+      return;
+    }
+    why = testing::BuildGrubEfiTree(boot, "");
+    if (!why.empty()) {
+      skip_ = new std::string(why);
+      return;
+    }
+    for (const char* kind : {"iso", "usb"}) {
+      nlohmann::ordered_json spec = {
+          {"type", "bootable"},           {"management_points", {"http://mp.corp.example"}},
+          {"label", "MF Boot Test"},      {"boot_image", {{"path", "bootimage"}}},
+          {"target_architecture", "x64"}, {"variables", {{"A", "1"}}}};
+      if (std::string(kind) == "iso") {
+        spec["output"] = {{"kind", "iso"},
+                          {"path", "media.iso"},
+                          {"hybrid", true},
+                          {"grub2_mbr", testing::GrubI386PcDir() + "/boot_hybrid.img"}};
+      } else {
+        spec["output"] = {{"kind", "usb"}, {"target", "stick.img"}, {"scheme", "gpt"}};
+      }
+      testing::WriteWholeFile(*dir_ / "spec.json", spec.dump());
+      auto r = testing::RunMediaforge({"create", (*dir_ / "spec.json").string()}, 600);
+      if (r.exit_code != 0) {
+        build_error_ = new std::string(r.output);
+        return;
+      }
+    }
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    delete skip_;
+    delete build_error_;
+    dir_ = nullptr;
+    skip_ = build_error_ = nullptr;
+  }
+  void Boot(const char* image, Firmware firmware, Media media) {
+    MF_REQUIRE_BOOT(firmware);
+    if (skip_) GTEST_SKIP() << *skip_;
+    ASSERT_EQ(build_error_, nullptr) << *build_error_;
+    BootOptions options;
+    options.firmware = firmware;
+    options.media = media;
+    options.memory_mb = 512;
+    auto result = testing::BootAndWaitForMarker((*dir_ / image).string(), kMarker, options);
+    EXPECT_TRUE(result.marker_seen) << result.command << "\n" << result.console;
+  }
+  static TempDir* dir_;
+  static std::string* skip_;
+  static std::string* build_error_;
+};
+TempDir* CreateBoot::dir_ = nullptr;
+std::string* CreateBoot::skip_ = nullptr;
+std::string* CreateBoot::build_error_ = nullptr;
+
+TEST_F(CreateBoot, IsoBiosCdrom) { Boot("media.iso", Firmware::kBios, Media::kCdrom); }
+TEST_F(CreateBoot, IsoUefiCdrom) { Boot("media.iso", Firmware::kUefi, Media::kCdrom); }
+TEST_F(CreateBoot, IsoBiosHybridDisk) { Boot("media.iso", Firmware::kBios, Media::kDisk); }
+TEST_F(CreateBoot, IsoUefiHybridDisk) { Boot("media.iso", Firmware::kUefi, Media::kDisk); }
+TEST_F(CreateBoot, UsbImageUefi) { Boot("stick.img", Firmware::kUefi, Media::kDisk); }
+
+}  // namespace
+}  // namespace mediaforge
