@@ -12,12 +12,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "engine/stream_copy.h"
+#include "engine/destination.h"
+#include "engine/job.h"
 #include "fs/iso9660/iso_output.h"
 #include "fs/media/builder.h"
 #include "fs/media/spec.h"
 #include "tools/commands.h"
-#include "tools/output_target.h"
+#include "tools/job_cli.h"
 #include "tools/target_guard.h"
 
 namespace mediaforge::cli {
@@ -117,22 +118,23 @@ absl::StatusOr<Outcome> CreateIso(RunContext& ctx, const CreateFlags& f,
   std::filesystem::path parent = std::filesystem::path(spec.output.path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (ec) return absl::InternalError(absl::StrCat(parent.string(), ": ", ec.message()));
-  ProgressLine progress(ctx, f.common, "create");
-  engine::CopyOptions copy;
-  copy.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
-  copy.cancel = &ctx.cancel;
-  auto written = iso9660::WriteIsoPlan(*plan, spec.output.path, copy);
+  auto set = engine::VolumeSet::Open(paths);
+  if (!set.ok()) return set.status();
+  JobProgressLines progress(ctx, f.common, "create");
+  auto report = engine::RunVolumeSetJob(
+      iso9660::VolumeLayouts(*plan), *set,
+      {.prefetch = true, .progress = progress.Callback(), .cancel = &ctx.cancel});
   progress.Finish();
-  if (!written.ok()) return written.status();
-  for (size_t i = 0; i < written->size(); ++i) {
-    const auto& w = (*written)[i];
-    o.bytes += w.bytes;
-    o.outputs.push_back({{"path", w.path},
-                         {"bytes", w.bytes},
+  if (!report.ok()) return report.status();
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const uint64_t volume_bytes = plan->volumes[i].layout.total_size();
+    o.bytes += volume_bytes;
+    o.outputs.push_back({{"path", paths[i]},
+                         {"bytes", volume_bytes},
                          {"files", plan->volumes[i].files},
                          {"bootable", i == 0}});
-    o.log_lines.push_back(absl::StrCat(w.path, " (", w.bytes, " bytes)"));
-    if (!f.common.json) Say(absl::StrFormat("%s: %d bytes", w.path, w.bytes));
+    o.log_lines.push_back(absl::StrCat(paths[i], " (", volume_bytes, " bytes)"));
+    if (!f.common.json) Say(absl::StrFormat("%s: %d bytes", paths[i], volume_bytes));
   }
   return o;
 }
@@ -182,38 +184,38 @@ absl::StatusOr<Outcome> CreateUsb(RunContext& ctx, const CreateFlags& f,
     std::string why = refusals.empty() ? "target refused" : refusals[0];
     return absl::FailedPreconditionError(why);
   }
-  std::vector<std::unique_ptr<OutputTarget>> outs;
-  std::vector<device::Target*> targets;
+  std::vector<std::unique_ptr<engine::Destination>> outs;
+  std::vector<engine::Destination*> destinations;
   for (const auto& t : spec.output.targets) {
-    auto out = OutputTarget::Open(t);
+    struct stat st;
+    const bool block = ::stat(t.c_str(), &st) == 0 && S_ISBLK(st.st_mode);
+    // The guard above passed for every target (GuardTargets returned kExitOk).
+    auto out = engine::Destination::Open(t, {.device_guard_passed = block});
     if (!out.ok()) return out.status();
-    targets.push_back(&(*out)->target());
+    destinations.push_back(out->get());
     outs.push_back(std::move(*out));
   }
-  ProgressLine progress(ctx, f.common, "create");
-  engine::CopyOptions copy;
-  copy.cancel = &ctx.cancel;
-  copy.progress = [&](uint64_t d, uint64_t t) { progress.Update(d, t); };
-  auto report = engine::StreamLayout(plan->layout, targets, copy);
+  JobProgressLines progress(ctx, f.common, "create");
+  auto report =
+      engine::RunJob(plan->layout, destinations,
+                     {.prefetch = true, .progress = progress.Callback(), .cancel = &ctx.cancel});
   progress.Finish();
   if (!report.ok()) return report.status();
-  if (report->cancelled) return absl::CancelledError("interrupted");
   for (size_t i = 0; i < outs.size(); ++i) {
     const auto& tr = report->targets[i];
-    if (!tr.status.ok()) return absl::InternalError(outs[i]->UserMessage(tr.status.message()));
+    if (!tr.ok()) return tr.error;
   }
   for (size_t i = 0; i < outs.size(); ++i) {
-    const bool block = !outs[i]->is_file();
-    if (auto s = outs[i]->Commit(); !s.ok()) return s;
+    const bool block = outs[i]->is_device();
     const std::string& path = spec.output.targets[i];
-    outs[i].reset();
+    outs[i].reset();  // the exclusive open would make the kernel's re-read fail with EBUSY
     if (block) {
       if (auto s = device::RereadPartitionTable(path); !s.ok()) {
         Say(absl::StrCat("warning: the kernel did not re-read the partition table of ", path, ": ",
                          s.message()));
       }
     }
-    o.bytes += report->targets[i].bytes_written;
+    o.bytes += report->targets[i].bytes;
     o.outputs.push_back({{"path", path}, {"bytes", disk}, {"files", m.totals.files}});
     o.log_lines.push_back(
         absl::StrCat(path, " (", disk, " bytes, FAT32 \"", plan->volume.label, "\")"));
