@@ -1,5 +1,6 @@
 // mediaforge format TARGET [--from DIR] [--label L] [--cluster-size SIZE] [--size SIZE]
-//     [--fat 12|16|32] [--sector-size N] [--date EPOCH] [--yes] [--force] [--json]
+//     [--fat 12|16|32] [--sector-size N] [--date EPOCH] [--split-wim [SIZE]] [--staging DIR]
+//     [--yes] [--force] [--json]
 // Plans the FAT volume (every pre-flight check) before touching TARGET. Image files are built
 // as a fresh sparse file beside TARGET and renamed over it only when complete; block devices get
 // the wrong-disk guard and explicit zeros over the FAT regions.
@@ -21,6 +22,7 @@
 #include "fs/fat32/fat32.h"
 #include "fs/fat32/source_prefetch.h"
 #include "tools/commands.h"
+#include "tools/split_wim_phase.h"
 #include "tools/target_guard.h"
 
 namespace mediaforge::cli {
@@ -38,6 +40,7 @@ struct FormatArgs {
   std::string block_size = "4M";
   int buffers = 8;
   int readers = engine::CopyOptions{}.fill_threads;
+  SplitWimFlags split_wim;
   GuardFlags guard;
   CommonFlags common;
 };
@@ -173,6 +176,18 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
   }
   std::optional<std::string> from;
   if (!args.from.empty()) from = args.from;
+  // --split-wim: the tree of --from with .swm parts (in a staging directory, removed on
+  // return) in place of big WIMs.
+  std::unique_ptr<wim::StagedWimParts> wim_parts;
+  std::optional<fat32::SourceTree> split_tree;
+  if (from && args.split_wim.requested()) {
+    auto staged = RunSplitWimPhase(ctx, args.common, args.split_wim, *from, false);
+    if (!staged.ok()) return ReportSplitWimError(args.common, staged.status());
+    wim_parts = std::move(*staged);
+    auto tree = fat32::ScanSourceTree(*from, wim_parts->substitutions());
+    if (!tree.ok()) return ReportPreflight(args, tree.status());
+    split_tree = std::move(*tree);
+  }
 
   struct stat st;
   const bool exists = ::stat(args.target.c_str(), &st) == 0;
@@ -215,8 +230,9 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
     } else if (exists) {
       options.volume_bytes = static_cast<uint64_t>(st.st_size);
     } else if (from) {
-      auto fit = fat32::SizeForTree(options, *from);
-      if (!fit.ok()) return ReportPreflight(args, fit.status());
+      auto fit = split_tree ? fat32::SizeForTree(options, *split_tree)
+                            : fat32::SizeForTree(options, *from);
+      if (!fit.ok()) return ReportPreflight(args, WithSplitWimHint(fit.status()));
       options.volume_bytes = *fit;
     } else {
       return ReportError(absl::InvalidArgumentError(
@@ -226,8 +242,9 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
 
   // Pre-flight: the whole plan, before anything is created, resized or written.
   const auto plan_start = std::chrono::steady_clock::now();
-  auto planned = fat32::PlanFatVolume(options, from);
-  if (!planned.ok()) return ReportPreflight(args, planned.status());
+  auto planned =
+      split_tree ? fat32::PlanFatVolume(options, *split_tree) : fat32::PlanFatVolume(options, from);
+  if (!planned.ok()) return ReportPreflight(args, WithSplitWimHint(planned.status()));
   const fat32::Geometry& g = planned->geometry;
   const double plan_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - plan_start).count();
@@ -295,6 +312,7 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
                          {"file_bytes", s.file_bytes},
                          {"bytes_written", report->bytes},
                          {"plan_seconds", plan_seconds},
+                         {"split_wims", SplitWimJson(wim_parts.get())},
                          {"seconds", seconds}});
   return kExitOk;
 }
@@ -324,6 +342,7 @@ void AddFormatCommand(CLI::App& app, RunContext& ctx) {
   cmd->add_option("--buffers", args->buffers, "Buffers in flight (default 8)");
   cmd->add_option("--readers", args->readers,
                   "Threads reading the source files into buffers (default 2)");
+  AddSplitWimFlags(*cmd, args->split_wim);
   AddGuardFlags(*cmd, args->guard);
   AddCommonFlags(*cmd, args->common);
   cmd->callback([&ctx, args] { ctx.exit_code = RunFormat(ctx, *args); });

@@ -33,8 +33,11 @@ class TreeBuilder {
         problems_.push_back({shown + ":" + so_far, *why});
         return;
       }
-      bool last = i + 1 == parts.size();
+      const bool last = i + 1 == parts.size();
       auto [found, collision] = Find(*dir, parts[i]);
+      // Directories that differ only in case are one FAT directory: the EFI image's "EFI"
+      // merges into a Windows ISO's "efi" (which holds efi/microsoft/boot/efisys.bin).
+      if (collision && found->is_dir && (!last || node.is_dir)) collision = false;
       if (collision) {
         problems_.push_back(
             {shown + ":" + so_far, absl::StrCat("name collides with '", found->name,

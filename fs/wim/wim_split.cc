@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 
@@ -160,6 +161,10 @@ absl::Status SplitOne(const WimSplitItem& item, const WimSplitOptions& options,
                       const std::string& dir, uint64_t& done, uint64_t total,
                       WimSplitResult& result, fat32::SourceSubstitution& sub) {
   const WimInSource& wim = item.wim;
+  const auto start = std::chrono::steady_clock::now();
+  auto since_start = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   PhaseProgress progress{.options = &options, .base = done, .weight = wim.size, .total = total};
   std::string source = wim.file;
   std::vector<std::string> transient;  // the copy-out and the export: removed on every return
@@ -199,6 +204,7 @@ absl::Status SplitOne(const WimSplitItem& item, const WimSplitOptions& options,
     source = exported;
     progress.base += wim.size;
     result.exported = true;
+    result.export_seconds = since_start();
     result.export_compression = ExportCompressionName(options.export_compression);
     // The estimate was a guess: check the real export against the space left for its parts.
     struct stat st;
@@ -215,6 +221,7 @@ absl::Status SplitOne(const WimSplitItem& item, const WimSplitOptions& options,
   progress.phase = PhaseProgress::Phase::kSplit;
   if (auto s = Split(source, swm, wim, options.part_bytes, progress); !s.ok()) return s;
   done = progress.base + wim.size;
+  result.seconds = since_start();
   result.shown = wim.shown;
   sub.source_path = wim.source_key;
   for (const auto& part : progress.parts) {

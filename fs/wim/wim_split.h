@@ -73,6 +73,8 @@ struct WimSplitResult {
   std::string export_compression;
   std::vector<std::string> part_names;
   uint64_t part_bytes_total = 0;
+  double export_seconds = 0;  // from the start to the end of the export (copy-out included)
+  double seconds = 0;         // the whole phase of this WIM: copy-out, export, split
 };
 
 // The parts in their private staging directory; destroying it removes the directory.
