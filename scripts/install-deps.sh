@@ -8,12 +8,13 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config clang clang-format ccache
   libblkid-dev libfdisk-dev libssl-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev liblzma-dev libzstd-dev liburing-dev libxxhash-dev libexpat1-dev libcli11-dev nlohmann-json3-dev
+  libwim-dev
 )
 # Outside judges and peers used by tests and benchmarks.
 tool_pkgs=(
   dosfstools mtools xorriso genisoimage p7zip-full gdisk fdisk util-linux fio xz-utils zstd gzip
   qemu-system-x86 ovmf grub-efi-amd64-bin grub-pc-bin grub-common isolinux syslinux-common
-  mount f3 python3 syslinux bmap-tools
+  mount f3 python3 syslinux bmap-tools wimtools
   man-db groff-base bash-completion dpkg-dev
 )
 # Secure Boot audit (issue 11): real signed EFI binaries, signing with a test key, judges.

@@ -1,5 +1,6 @@
 // mediaforge format TARGET [--from DIR] [--label L] [--cluster-size SIZE] [--size SIZE]
-//     [--fat 12|16|32] [--sector-size N] [--date EPOCH] [--yes] [--force] [--json]
+//     [--fat 12|16|32] [--sector-size N] [--date EPOCH] [--split-wim [SIZE]] [--staging DIR]
+//     [--yes] [--force] [--json]
 // Flags -> plan (fat32::PlanFatVolume, every pre-flight check before TARGET is touched) -> job
 // (engine::RunJob onto an engine::Destination) -> report. Image files are replaced only when
 // complete; block devices get the wrong-disk guard and explicit zeros over the FAT regions.
@@ -17,6 +18,7 @@
 #include "fs/fat32/fat32.h"
 #include "tools/commands.h"
 #include "tools/job_cli.h"
+#include "tools/split_wim_phase.h"
 #include "tools/target_guard.h"
 
 namespace mediaforge::cli {
@@ -34,6 +36,7 @@ struct FormatArgs {
   std::string block_size = "4M";
   int buffers = 8;
   int readers = engine::CopyOptions{}.fill_threads;
+  SplitWimFlags split_wim;
   GuardFlags guard;
   CommonFlags common;
 };
@@ -88,6 +91,18 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
   }
   std::optional<std::string> from;
   if (!args.from.empty()) from = args.from;
+  // --split-wim: the tree of --from with .swm parts (in a staging directory, removed on
+  // return) in place of big WIMs.
+  std::unique_ptr<wim::StagedWimParts> wim_parts;
+  std::optional<fat32::SourceTree> split_tree;
+  if (from && args.split_wim.requested()) {
+    auto staged = RunSplitWimPhase(ctx, args.common, args.split_wim, *from, false);
+    if (!staged.ok()) return ReportSplitWimError(args.common, staged.status());
+    wim_parts = std::move(*staged);
+    auto tree = fat32::ScanSourceTree(*from, wim_parts->substitutions());
+    if (!tree.ok()) return ReportPreflight(args, tree.status());
+    split_tree = std::move(*tree);
+  }
 
   struct stat st;
   const bool exists = ::stat(args.target.c_str(), &st) == 0;
@@ -131,8 +146,9 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
     } else if (exists) {
       options.volume_bytes = static_cast<uint64_t>(st.st_size);
     } else if (from) {
-      auto fit = fat32::SizeForTree(options, *from);
-      if (!fit.ok()) return ReportPreflight(args, fit.status());
+      auto fit = split_tree ? fat32::SizeForTree(options, *split_tree)
+                            : fat32::SizeForTree(options, *from);
+      if (!fit.ok()) return ReportPreflight(args, WithSplitWimHint(fit.status()));
       options.volume_bytes = *fit;
     } else {
       return ReportError(
@@ -143,8 +159,9 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
 
   // Pre-flight: the whole plan, before anything is created, resized or written.
   const auto plan_start = std::chrono::steady_clock::now();
-  auto planned = fat32::PlanFatVolume(options, from);
-  if (!planned.ok()) return ReportPreflight(args, planned.status());
+  auto planned =
+      split_tree ? fat32::PlanFatVolume(options, *split_tree) : fat32::PlanFatVolume(options, from);
+  if (!planned.ok()) return ReportPreflight(args, WithSplitWimHint(planned.status()));
   const fat32::Geometry& g = planned->geometry;
   const double plan_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - plan_start).count();
@@ -205,6 +222,7 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
                          {"bytes_written", report->bytes},
                          {"mb_per_s", written.mb_per_s()},
                          {"plan_seconds", plan_seconds},
+                         {"split_wims", SplitWimJson(wim_parts.get())},
                          {"seconds", seconds}});
   return kExitOk;
 }
@@ -234,6 +252,7 @@ void AddFormatCommand(CLI::App& app, RunContext& ctx) {
   cmd->add_option("--buffers", args->buffers, "Buffers in flight (default 8)");
   cmd->add_option("--readers", args->readers,
                   "Threads reading the source files into buffers (default 2)");
+  AddSplitWimFlags(*cmd, args->split_wim);
   AddGuardFlags(*cmd, args->guard);
   AddCommonFlags(*cmd, args->common);
   cmd->callback([&ctx, args] { ctx.exit_code = RunFormat(ctx, *args); });

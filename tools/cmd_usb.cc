@@ -1,5 +1,6 @@
 // mediaforge usb SRC_DIR TARGET [--scheme mbr|gpt] [--label L] [--size SIZE] [--mbr-code FILE]
-//     [--pbr-code FILE] [--cluster-size SIZE] [--date EPOCH] [--verify] [--yes] [--force] [--json]
+//     [--pbr-code FILE] [--cluster-size SIZE] [--date EPOCH] [--split-wim [SIZE]] [--staging DIR]
+//     [--verify] [--yes] [--force] [--json]
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include "fs/usb/usb_media.h"
 #include "tools/commands.h"
 #include "tools/job_cli.h"
+#include "tools/split_wim_phase.h"
 #include "tools/target_guard.h"
 
 namespace mediaforge::cli {
@@ -56,6 +58,7 @@ struct UsbArgs {
   std::string date;
   bool verify = false;
   int readers = 0;
+  SplitWimFlags split_wim;
   GuardFlags guard;
   CommonFlags common;
 };
@@ -92,13 +95,27 @@ int RunUsb(RunContext& ctx, const UsbArgs& args) {
   std::error_code ec;
   std::string iso_volume_id;
   std::vector<std::string> from_efi_image;
-  if (std::filesystem::is_directory(args.source, ec)) {
+  // --split-wim: .swm parts in a staging directory stand in for big WIMs; removed on return.
+  const bool source_is_dir = std::filesystem::is_directory(args.source, ec);
+  std::unique_ptr<wim::StagedWimParts> wim_parts;
+  if (source_is_dir || std::filesystem::is_regular_file(args.source, ec)) {
+    auto staged = RunSplitWimPhase(ctx, args.common, args.split_wim, args.source, !source_is_dir);
+    if (!staged.ok()) return ReportSplitWimError(args.common, staged.status());
+    wim_parts = std::move(*staged);
+  }
+  const std::vector<fat32::SourceSubstitution> no_substitutions;
+  const auto& substitutions = wim_parts ? wim_parts->substitutions() : no_substitutions;
+  if (source_is_dir && !substitutions.empty()) {
+    auto tree = fat32::ScanSourceTree(args.source, substitutions);
+    if (!tree.ok()) return ReportError(args.common, tree.status());
+    content.tree = std::move(*tree);
+  } else if (source_is_dir) {
     content.dir = args.source;
   } else if (std::filesystem::is_regular_file(args.source, ec)) {
     staging.emplace();
     if (!staging->ok()) return ReportError(args.common, staging->status());
-    auto iso = usb::TreeFromIso(args.source, staging->path());
-    if (!iso.ok()) return ReportError(args.common, iso.status());
+    auto iso = usb::TreeFromIso(args.source, staging->path(), substitutions);
+    if (!iso.ok()) return ReportError(args.common, WithSplitWimHint(iso.status()));
     content.tree = std::move(iso->tree);
     iso_volume_id = iso->volume_id;
     from_efi_image = iso->from_efi_image;
@@ -129,13 +146,13 @@ int RunUsb(RunContext& ctx, const UsbArgs& args) {
     opts.disk_bytes = *s;
   } else {
     auto s = usb::DiskSizeForContent(opts, content, 16 << 20);
-    if (!s.ok()) return ReportError(args.common, s.status());
+    if (!s.ok()) return ReportError(args.common, WithSplitWimHint(s.status()));
     opts.disk_bytes = *s;
   }
 
   // Pre-flight: the whole plan (table, sizes, 4 GiB files, names) before any byte is written.
   auto plan = usb::PlanUsbMedia(opts, content);
-  if (!plan.ok()) return ReportError(args.common, plan.status());
+  if (!plan.ok()) return ReportError(args.common, WithSplitWimHint(plan.status()));
   std::vector<std::string> refusals;
   int guard = GuardTargets(ctx, {args.target}, opts.disk_bytes, args.guard,
                            "make a bootable USB stick", &refusals);
@@ -189,6 +206,7 @@ int RunUsb(RunContext& ctx, const UsbArgs& args) {
             {"label", vol.label},
             {"iso_volume_id", iso_volume_id},
             {"from_efi_image", from_efi_image},
+            {"split_wims", SplitWimJson(wim_parts.get())},
             {"files", vol.stats.files},
             {"directories", vol.stats.directories},
             {"content_bytes", vol.stats.file_bytes},
@@ -218,6 +236,7 @@ void AddUsbCommand(CLI::App& app, RunContext& ctx) {
   cmd->add_option("--date", args->date, "Reproducible output (seconds since 1970)");
   cmd->add_flag("--verify", args->verify, "Read back what was written and compare");
   cmd->add_option("--readers", args->readers, "Threads reading source files (default: automatic)");
+  AddSplitWimFlags(*cmd, args->split_wim);
   AddGuardFlags(*cmd, args->guard);
   AddCommonFlags(*cmd, args->common);
   cmd->callback([&ctx, args] { ctx.exit_code = RunUsb(ctx, *args); });

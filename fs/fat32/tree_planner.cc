@@ -11,6 +11,7 @@
 #include <map>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "fs/fat32/long_names.h"
 
@@ -21,6 +22,37 @@ struct Scanner {
   std::vector<PreflightProblem> problems;
   std::vector<std::pair<dev_t, ino_t>> ancestors;  // directories on the current path
   SourceTree* tree = nullptr;
+  const std::vector<SourceSubstitution>* substitutions = nullptr;
+
+  const SourceSubstitution* SubstitutionFor(const std::string& path) const {
+    if (substitutions == nullptr) return nullptr;
+    for (const auto& s : *substitutions) {
+      if (s.source_path == path) return &s;
+    }
+    return nullptr;
+  }
+
+  // The files standing in for a substituted one, named and counted like scanned files.
+  void AddSubstitutes(SourceNode& node, const SourceSubstitution& sub,
+                      std::map<std::u16string, std::string>& folded) {
+    for (const SourceNode& file : sub.files) {
+      const std::string shown = node.path + "/" + file.name;
+      auto utf16 = Utf8ToUtf16(file.name);
+      if (auto why = LongNameProblem(file.name); why || !utf16) {
+        Problem(shown, why.value_or("name is not UTF-8"));
+        continue;
+      }
+      auto [it, inserted] = folded.emplace(Upcase(*utf16), file.name);
+      if (!inserted || file.size > kMaxFatFileSize) {
+        Problem(shown, !inserted ? absl::StrCat("name collides with '", it->second, "'")
+                                 : TooLargeForFat(file.name, file.size));
+        continue;
+      }
+      ++tree->files;
+      tree->file_bytes += file.size;
+      node.children.push_back(file);
+    }
+  }
 
   void Problem(const std::string& path, std::string what) {
     problems.push_back({path, std::move(what)});
@@ -46,8 +78,14 @@ struct Scanner {
     std::sort(names.begin(), names.end());
     // Case-insensitive collisions within this directory.
     std::map<std::u16string, std::string> folded;
+    bool substituted = false;
     for (const auto& [name, type] : names) {
       std::string path = node.path + "/" + name;
+      if (const SourceSubstitution* sub = SubstitutionFor(path)) {
+        AddSubstitutes(node, *sub, folded);
+        substituted = true;
+        continue;
+      }
       if (auto why = LongNameProblem(name)) {
         Problem(path, *why);
         continue;
@@ -60,7 +98,11 @@ struct Scanner {
       }
       AddChild(node, dfd, name, type, std::move(path));
     }
-    ::closedir(d);  // closes dfd
+    ::closedir(d);      // closes dfd
+    if (substituted) {  // substitutes were added where the file they replace sorted
+      std::sort(node.children.begin(), node.children.end(),
+                [](const SourceNode& a, const SourceNode& b) { return a.name < b.name; });
+    }
     ancestors.pop_back();
   }
 
@@ -95,9 +137,7 @@ struct Scanner {
     } else if (S_ISREG(st.st_mode)) {
       child.size = static_cast<uint64_t>(st.st_size);
       if (child.size > kMaxFatFileSize) {
-        Problem(child.path, absl::StrCat("file of ", child.size,
-                                         " bytes is too large for FAT (files hold at most ",
-                                         kMaxFatFileSize, " bytes, 4 GiB - 1)"));
+        Problem(child.path, TooLargeForFat(name, child.size));
         return;
       }
       if (!is_root && ::faccessat(dfd, name.c_str(), R_OK, 0) != 0) {
@@ -117,6 +157,18 @@ struct Scanner {
 
 }  // namespace
 
+std::string TooLargeForFat(const std::string& name, uint64_t size) {
+  std::string what =
+      absl::StrCat("file of ", size, " bytes is too large for FAT (files hold at most ",
+                   kMaxFatFileSize, " bytes, 4 GiB - 1)");
+  const std::string ext =
+      absl::AsciiStrToLower(name.size() > 4 ? name.substr(name.size() - 4) : "");
+  if (ext == ".wim" || ext == ".esd") {
+    absl::StrAppend(&what, "; a Windows image can be split into .swm parts");
+  }
+  return what;
+}
+
 std::string DescribeProblems(const std::string& header, const std::vector<PreflightProblem>& p) {
   std::string out = header;
   for (const auto& problem : p) absl::StrAppend(&out, "\n  ", problem.path, ": ", problem.what);
@@ -124,6 +176,11 @@ std::string DescribeProblems(const std::string& header, const std::vector<Prefli
 }
 
 absl::StatusOr<SourceTree> ScanSourceTree(const std::string& dir) {
+  return ScanSourceTree(dir, {});
+}
+
+absl::StatusOr<SourceTree> ScanSourceTree(const std::string& dir,
+                                          const std::vector<SourceSubstitution>& substitutions) {
   SourceTree tree;
   struct stat st;
   if (::stat(dir.c_str(), &st) != 0) {
@@ -140,6 +197,7 @@ absl::StatusOr<SourceTree> ScanSourceTree(const std::string& dir) {
   tree.root.mtime_nsec = st.st_mtim.tv_nsec;
   Scanner scanner;
   scanner.tree = &tree;
+  scanner.substitutions = &substitutions;
   scanner.ScanDir(tree.root, st);
   if (!scanner.problems.empty()) {
     return absl::InvalidArgumentError(

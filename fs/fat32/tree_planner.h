@@ -40,9 +40,22 @@ struct PreflightProblem {
   std::string what;
 };
 
+// A source file replaced by other files in its directory (a WIM split into .swm parts kept in a
+// staging directory, fs/wim/): the file at `source_path` is skipped and `files` (name, path,
+// size, mtime) are added beside it under their names, checked like scanned names.
+struct SourceSubstitution {
+  std::string source_path;  // as SourceNode::path has it (or the path inside an ISO)
+  std::vector<SourceNode> files;
+};
+
 // Scans `dir` (following symlinks). On any problem returns InvalidArgument/FailedPrecondition
 // whose message lists every problem found, one per line as "PATH: what".
 absl::StatusOr<SourceTree> ScanSourceTree(const std::string& dir);
+absl::StatusOr<SourceTree> ScanSourceTree(const std::string& dir,
+                                          const std::vector<SourceSubstitution>& substitutions);
+
+// The pre-flight text for a file too large for FAT; names the way out for Windows images.
+std::string TooLargeForFat(const std::string& name, uint64_t size);
 
 // Formats problems one per line for an error message, with a header line.
 std::string DescribeProblems(const std::string& header, const std::vector<PreflightProblem>& p);

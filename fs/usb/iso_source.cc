@@ -33,8 +33,11 @@ class TreeBuilder {
         problems_.push_back({shown + ":" + so_far, *why});
         return;
       }
-      bool last = i + 1 == parts.size();
+      const bool last = i + 1 == parts.size();
       auto [found, collision] = Find(*dir, parts[i]);
+      // Directories that differ only in case are one FAT directory: the EFI image's "EFI"
+      // merges into a Windows ISO's "efi" (which holds efi/microsoft/boot/efisys.bin).
+      if (collision && found->is_dir && (!last || node.is_dir)) collision = false;
       if (collision) {
         problems_.push_back(
             {shown + ":" + so_far, absl::StrCat("name collides with '", found->name,
@@ -146,6 +149,20 @@ absl::Status AddEfiImageFiles(device::Target& iso, const iso9660::IsoImage& imag
   return absl::OkStatus();
 }
 
+// Adds the files standing in for ISO file `iso_file_path`, if it is substituted.
+bool AddSubstitutes(const std::string& iso_file_path,
+                    const std::vector<fat32::SourceSubstitution>& substitutions,
+                    TreeBuilder& builder, const std::string& iso_path) {
+  for (const auto& sub : substitutions) {
+    if (sub.source_path != iso_file_path) continue;
+    const size_t slash = iso_file_path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "" : iso_file_path.substr(0, slash + 1);
+    for (const auto& file : sub.files) builder.Add(dir + file.name, file, iso_path);
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool LooksLikeIso(const std::string& path) {
@@ -156,7 +173,8 @@ bool LooksLikeIso(const std::string& path) {
   return in && std::string(magic, 5) == "CD001";
 }
 
-absl::StatusOr<IsoTree> TreeFromIso(const std::string& iso_path, const std::string& staging_dir) {
+absl::StatusOr<IsoTree> TreeFromIso(const std::string& iso_path, const std::string& staging_dir,
+                                    const std::vector<fat32::SourceSubstitution>& substitutions) {
   auto target = device::OpenTarget(iso_path, {.write = false, .exclusive = false});
   if (!target.ok()) return target.status();
   if (!LooksLikeIso(iso_path)) {
@@ -176,14 +194,13 @@ absl::StatusOr<IsoTree> TreeFromIso(const std::string& iso_path, const std::stri
     fat32::SourceNode n;
     n.mtime_sec = e.mtime;
     if (e.type == iso9660::IsoEntry::Type::kSymlink) continue;  // FAT has no links
+    if (AddSubstitutes(e.path, substitutions, builder, iso_path)) continue;
     if (e.type == iso9660::IsoEntry::Type::kDirectory) {
       n.is_dir = true;
     } else {
       if (e.size > fat32::kMaxFatFileSize) {
-        too_big.push_back({absl::StrCat(iso_path, ":", e.path),
-                           absl::StrCat("file of ", e.size, " bytes is too large for FAT32 ",
-                                        "(at most 4 GiB - 1); split it (e.g. a .swm set) or use a "
-                                        "different file system")});
+        too_big.push_back(
+            {absl::StrCat(iso_path, ":", e.path), fat32::TooLargeForFat(e.path, e.size)});
         continue;
       }
       n.path = iso_path;

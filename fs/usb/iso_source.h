@@ -22,7 +22,11 @@ struct IsoTree {
 };
 
 // `iso_path` is a regular file; `staging_dir` an existing directory for EFI image files.
-absl::StatusOr<IsoTree> TreeFromIso(const std::string& iso_path, const std::string& staging_dir);
+// `substitutions` (source_path: the path inside the ISO) replace ISO files by files elsewhere,
+// e.g. a WIM by its .swm parts (fs/wim/).
+absl::StatusOr<IsoTree> TreeFromIso(
+    const std::string& iso_path, const std::string& staging_dir,
+    const std::vector<fat32::SourceSubstitution>& substitutions = {});
 
 // True when the file starts like an ISO9660 image ("CD001" at byte 32769).
 bool LooksLikeIso(const std::string& path);
