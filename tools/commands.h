@@ -15,5 +15,6 @@ void AddIsoCommand(CLI::App& app, RunContext& ctx);
 void AddUsbCommand(CLI::App& app, RunContext& ctx);
 void AddCreateCommand(CLI::App& app, RunContext& ctx);
 void AddBenchCommand(CLI::App& app, RunContext& ctx);
+void AddStationCommand(CLI::App& app, RunContext& ctx);
 
 }  // namespace mediaforge::cli

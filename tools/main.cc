@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   AddUsbCommand(app, ctx);
   AddCreateCommand(app, ctx);
   AddBenchCommand(app, ctx);
+  AddStationCommand(app, ctx);
 
   int rc = kExitOk;
   try {
