@@ -184,7 +184,9 @@ void StationView::Summary(const std::vector<const StickRow*>& rows, bool interru
     nlohmann::json j = {{"event", "summary"},        {"time", Now()},  {"ok", ok},
                         {"sticks", rows.size()},     {"bytes", bytes}, {"seconds", seconds},
                         {"interrupted", interrupted}};
-    for (const auto& [k, v] : counts) j[k] = v;
+    nlohmann::json results = nlohmann::json::object();
+    for (const auto& [k, v] : counts) results[k] = v;
+    j["results"] = results;
     Line(j);
     return;
   }
