@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -258,7 +259,8 @@ class Station {
     rec.model = row.disk.model;
     rec.declared_bytes = r.declared_bytes;
     rec.probed_bytes = r.probed_bytes;
-    rec.image = source_.path;
+    std::error_code ec;
+    rec.image = std::filesystem::absolute(source_.path, ec).string();
     rec.image_sha256 = sha256_;
     rec.bytes = r.bytes_written;
     rec.seconds = r.seconds;

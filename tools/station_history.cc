@@ -110,10 +110,10 @@ int RunStationHistory(const HistoryArgs& args) {
                                "operator", "device", "serial", "vendor/model", "size", "result",
                                "MB/s", "error");
   for (const auto& r : *rows) {
-    std::cout << absl::StrFormat("%-20s %-10s %-12s %-20s %-24s %8.1fG %-11s %8.1f  %s\n",
+    std::cout << absl::StrFormat("%-20s %-10s %-12s %-20s %-24s %8.1fM %-11s %8.1f  %s\n",
                                  IsoTime(r.time_unix), r.operator_name, r.device, r.serial,
-                                 absl::StrCat(r.vendor, " ", r.model), r.declared_bytes / 1e9,
-                                 r.result, r.mb_per_s, r.error);
+                                 absl::StrCat(r.vendor, " ", r.model),
+                                 r.declared_bytes / double(1 << 20), r.result, r.mb_per_s, r.error);
   }
   Say(absl::StrCat(rows->size(), " record", rows->size() == 1 ? "" : "s", " in ", db));
   return kExitOk;

@@ -1,5 +1,6 @@
 #include "tools/station_view.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -27,6 +28,19 @@ std::string Who(const device::BlockInfo& d) {
   std::string who = absl::StrCat(d.vendor, d.vendor.empty() ? "" : " ", d.model);
   if (who.empty() && !d.loop_backing_file.empty()) who = d.loop_backing_file;
   return who;
+}
+
+// 16.0G, 512.0M: sizes as people read them on a stick's label (binary units).
+std::string HumanSize(uint64_t bytes) {
+  if (bytes >= (1ull << 30)) return absl::StrFormat("%.1fG", bytes / double(1ull << 30));
+  return absl::StrFormat("%.1fM", bytes / double(1ull << 20));
+}
+
+// Columns of the terminal (rows longer than it would wrap and break the redraw).
+size_t TerminalWidth() {
+  winsize ws{};
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) return ws.ws_col;
+  return 200;
 }
 
 std::string Fit(std::string s, size_t width) {
@@ -115,8 +129,8 @@ std::string StationView::RowText(const StickRow& row) const {
                  : r.error;
     if (r.error_offset && !r.ok()) absl::StrAppend(&result, " [offset ", *r.error_offset, "]");
   }
-  return absl::StrFormat("%2d %-12s %-22s %-14s %8.1fG %-11s %4s %7.1f  %s", row.id,
-                         Fit(d.path, 12), Fit(Who(d), 22), Fit(d.serial, 14), d.size / 1e9,
+  return absl::StrFormat("%2d %-12s %-22s %-14s %9s %-11s %4s %7.1f  %s", row.id, Fit(d.path, 12),
+                         Fit(Who(d), 22), Fit(d.serial, 14), HumanSize(d.size),
                          st::StickStateName(row.state), pct, rate, result);
 }
 
@@ -132,7 +146,12 @@ void StationView::Redraw() {
   std::string out =
       absl::StrFormat("%2s %-12s %-22s %-14s %9s %-11s %4s %7s  %s\n", "#", "device",
                       "vendor/model", "serial", "size", "state", "%", "MB/s", "result");
-  for (const auto& r : table_) absl::StrAppend(&out, RowText(r), "\n");
+  const size_t width = TerminalWidth() - 1;
+  for (const auto& r : table_) {
+    std::string line = RowText(r);
+    if (line.size() > width) line.resize(width);  // bytes; a cut UTF-8 "…" is only cosmetic
+    absl::StrAppend(&out, line, "\n");
+  }
   std::cerr << out << std::flush;
   drawn_lines_ = static_cast<int>(table_.size()) + 1;
 }
