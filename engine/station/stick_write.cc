@@ -8,9 +8,11 @@ namespace mediaforge::engine::station {
 
 absl::StatusOr<bool> HoldsImage(device::Target& target, const LayoutMaker& make_layout,
                                 const StickJobOptions& options, const ProgressFn& progress) {
+  // One reader: the comparison is sequential on a stick anyway, and memory stays at two slots
+  // (eight sticks in flight must fit in 128 MiB).
   VerifyOptions v;
   v.block_size = options.block_size;
-  v.threads = 2;
+  v.threads = 1;
   v.cancel = options.cancel;
   for (uint64_t length : {uint64_t{1} << 20, UINT64_MAX}) {
     auto layout = make_layout();
