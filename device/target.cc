@@ -117,18 +117,19 @@ class FdTarget final : public Target {
 
 absl::StatusOr<std::unique_ptr<Target>> OpenTarget(const std::string& path,
                                                    const OpenOptions& options) {
+  const std::string& shown = options.name.empty() ? path : options.name;
   struct stat st;
   bool exists = ::stat(path.c_str(), &st) == 0;
   if (!exists && (errno != ENOENT || !options.create)) {
-    return ErrnoError(errno, "open", path, std::nullopt);
+    return ErrnoError(errno, "open", shown, std::nullopt);
   }
   if (exists && S_ISDIR(st.st_mode)) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, ": is a directory, not a block device or image file"));
+        absl::StrCat(shown, ": is a directory, not a block device or image file"));
   }
   bool block = exists && S_ISBLK(st.st_mode);
   if (exists && !block && !S_ISREG(st.st_mode)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": not a block device or regular file"));
+    return absl::InvalidArgumentError(absl::StrCat(shown, ": not a block device or regular file"));
   }
 
   int flags = O_CLOEXEC | (options.write ? O_RDWR : O_RDONLY);
@@ -145,15 +146,15 @@ absl::StatusOr<std::unique_ptr<Target>> OpenTarget(const std::string& path,
     if (fd >= 0)
       direct = true;
     else if (errno != EINVAL)
-      return ErrnoError(errno, "open", path, std::nullopt);
+      return ErrnoError(errno, "open", shown, std::nullopt);
   }
   if (fd < 0) fd = ::open(path.c_str(), flags, 0644);
   if (fd < 0) {
     if (errno == EBUSY && block) {
       return absl::FailedPreconditionError(absl::StrCat(
-          path, ": device is busy (mounted, or held by another program); refusing to open it"));
+          shown, ": device is busy (mounted, or held by another program); refusing to open it"));
     }
-    return ErrnoError(errno, "open", path, std::nullopt);
+    return ErrnoError(errno, "open", shown, std::nullopt);
   }
 
   int buffered_fd = -1;
@@ -163,7 +164,7 @@ absl::StatusOr<std::unique_ptr<Target>> OpenTarget(const std::string& path,
     if (buffered_fd < 0) {
       int e = errno;
       ::close(fd);
-      return ErrnoError(e, "open", path, std::nullopt);
+      return ErrnoError(e, "open", shown, std::nullopt);
     }
   }
 
@@ -174,7 +175,7 @@ absl::StatusOr<std::unique_ptr<Target>> OpenTarget(const std::string& path,
       int e = errno;
       ::close(fd);
       if (buffered_fd >= 0) ::close(buffered_fd);
-      return ErrnoError(e, "BLKGETSIZE64", path, std::nullopt);
+      return ErrnoError(e, "BLKGETSIZE64", shown, std::nullopt);
     }
     int v = 0;
     if (::ioctl(fd, BLKSSZGET, &v) == 0 && v > 0) lss = static_cast<uint32_t>(v);
@@ -189,7 +190,7 @@ absl::StatusOr<std::unique_ptr<Target>> OpenTarget(const std::string& path,
     }
   }
   return std::unique_ptr<Target>(
-      new FdTarget(path, fd, buffered_fd, block, direct, size, lss, pss));
+      new FdTarget(shown, fd, buffered_fd, block, direct, size, lss, pss));
 }
 
 absl::Status WriteFully(Target& target, std::span<const std::byte> data, uint64_t offset) {

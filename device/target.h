@@ -60,6 +60,9 @@ struct OpenOptions {
   bool direct = true;
   // O_EXCL on block devices: fails while the device is mounted or otherwise claimed.
   bool exclusive = true;
+  // What Target::path() and every message call it; empty: `path`. (An unnamed temporary file
+  // opened through /proc/self/fd/N is named after the file it will become.)
+  std::string name;
 };
 
 absl::StatusOr<std::unique_ptr<Target>> OpenTarget(const std::string& path,

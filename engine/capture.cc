@@ -3,10 +3,9 @@
 #include <sys/stat.h>
 
 #include <chrono>
-#include <cstdio>
 
 #include "absl/strings/str_cat.h"
-#include "device/errors.h"
+#include "engine/destination.h"
 
 namespace mediaforge::engine {
 namespace {
@@ -36,38 +35,27 @@ std::shared_ptr<InputStream> TargetStream(device::Target& source) {
 }
 
 absl::StatusOr<CaptureReport> Capture(device::Target& source, const std::string& image_path,
-                                      const CopyOptions& options) {
+                                      JobOptions options) {
   const auto t0 = std::chrono::steady_clock::now();
   const uint64_t size = source.size();
   Layout layout(size);
   layout.AddStream(0, TargetStream(source), size);
   if (auto s = layout.Finalize(); !s.ok()) return s;
 
-  std::string partial = image_path + ".partial";
-  auto out = device::OpenTarget(partial, {.write = true, .create = true, .truncate = true});
-  if (!out.ok()) return out.status();
-  CopyOptions copy = options;
-  copy.sha256 = true;
-  copy.sparse_zero_pages = true;
-  copy.skip_zero_extents = true;
-  device::Target* targets[] = {out->get()};
-  auto report = StreamLayout(layout, targets, copy);
-  auto discard = [&](absl::Status s) {
-    out->reset();
-    std::remove(partial.c_str());
-    return s;
-  };
-  if (!report.ok()) return discard(report.status());
-  if (report->cancelled) {
-    return discard(
-        absl::CancelledError(absl::StrCat("capture of ", source.path(), " interrupted after ",
-                                          report->bytes, " bytes; ", image_path, " not written")));
+  // An image file only: a block device named as the image is refused (no guard ran for it).
+  auto destination = Destination::Open(image_path);
+  if (!destination.ok()) return destination.status();
+  options.sha256 = true;
+  options.sparse = true;
+  Destination* destinations[] = {destination->get()};
+  auto report = RunJob(layout, destinations, options);
+  if (!report.ok()) {
+    return absl::Status(report.status().code(),
+                        absl::StrCat("capture of ", source.path(), ": ", report.status().message(),
+                                     "; ", image_path, " not written"));
   }
-  if (!report->targets[0].status.ok()) return discard(report->targets[0].status);
-  out->reset();
-  if (std::rename(partial.c_str(), image_path.c_str()) != 0) {
-    return discard(device::ErrnoError(errno, "rename to", image_path, std::nullopt));
-  }
+  const JobTargetReport& written = report->targets[0];
+  if (!written.ok()) return written.error;
   CaptureReport r;
   r.image = image_path;
   r.bytes = report->bytes;

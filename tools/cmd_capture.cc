@@ -4,6 +4,7 @@
 #include "device/target.h"
 #include "engine/capture.h"
 #include "tools/commands.h"
+#include "tools/job_cli.h"
 
 namespace mediaforge::cli {
 namespace {
@@ -20,12 +21,10 @@ int RunCapture(RunContext& ctx, const CaptureArgs& args) {
   if (!block.ok()) return ReportError(args.common, block.status());
   auto source = device::OpenTarget(args.source, {.write = false, .exclusive = false});
   if (!source.ok()) return ReportError(args.common, source.status());
-  ProgressLine progress(ctx, args.common, "capture");
-  engine::CopyOptions opts;
-  opts.block_size = *block;
-  opts.cancel = &ctx.cancel;
-  opts.progress = [&](uint64_t d, uint64_t t) { progress.Update(d, t); };
-  auto r = engine::Capture(**source, args.output, opts);
+  JobProgressLines progress(ctx, args.common, "capture");
+  auto r = engine::Capture(
+      **source, args.output,
+      {.block_size = *block, .progress = progress.Callback(), .cancel = &ctx.cancel});
   progress.Finish();
   if (!r.ok()) return ReportError(args.common, r.status());
   double mbs = r->seconds > 0 ? r->bytes / r->seconds / 1e6 : 0;
@@ -33,6 +32,7 @@ int RunCapture(RunContext& ctx, const CaptureArgs& args) {
                       args.output, r->bytes, r->allocated_bytes, r->seconds, mbs));
   Say(absl::StrCat("sha256 ", r->sha256, "  ", args.output));
   EmitJson(args.common, {{"source", args.source},
+                         {"ok", true},
                          {"image", args.output},
                          {"bytes", r->bytes},
                          {"allocated_bytes", r->allocated_bytes},

@@ -1,26 +1,22 @@
 // mediaforge format TARGET [--from DIR] [--label L] [--cluster-size SIZE] [--size SIZE]
 //     [--fat 12|16|32] [--sector-size N] [--date EPOCH] [--yes] [--force] [--json]
-// Plans the FAT volume (every pre-flight check) before touching TARGET. Image files are built
-// as a fresh sparse file beside TARGET and renamed over it only when complete; block devices get
-// the wrong-disk guard and explicit zeros over the FAT regions.
-#include <fcntl.h>
+// Flags -> plan (fat32::PlanFatVolume, every pre-flight check before TARGET is touched) -> job
+// (engine::RunJob onto an engine::Destination) -> report. Image files are replaced only when
+// complete; block devices get the wrong-disk guard and explicit zeros over the FAT regions.
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_replace.h"
-#include "device/errors.h"
 #include "device/target.h"
-#include "engine/stream_copy.h"
+#include "engine/destination.h"
+#include "engine/job.h"
 #include "fs/fat32/fat32.h"
-#include "fs/fat32/source_prefetch.h"
 #include "tools/commands.h"
+#include "tools/job_cli.h"
 #include "tools/target_guard.h"
 
 namespace mediaforge::cli {
@@ -56,88 +52,6 @@ std::string VolumeIdText(uint32_t id) {
   return absl::StrFormat("%04X-%04X", id >> 16, id & 0xFFFF);
 }
 
-// The new image is built in an unnamed file (O_TMPFILE) in the target's directory, so nothing
-// is left behind whatever stops the process (even a second Ctrl-C, which exits at once); it gets
-// a name and replaces `path` only when complete. File systems without O_TMPFILE get a hidden
-// named file beside `path`, removed on failure.
-class ImageFileBuilder {
- public:
-  explicit ImageFileBuilder(const std::string& path) : path_(path) {
-    const size_t slash = path.rfind('/');
-    dir_ = slash == std::string::npos ? "." : path.substr(0, slash);
-    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-    named_ = absl::StrCat(dir_, "/.", base, ".mediaforge-", getpid());
-  }
-  ~ImageFileBuilder() {
-    if (anon_fd_ >= 0) ::close(anon_fd_);
-    if (!done_ && anon_fd_ < 0) ::unlink(named_.c_str());
-  }
-
-  absl::StatusOr<std::unique_ptr<device::Target>> Open() {
-    anon_fd_ = ::open(dir_.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
-    if (anon_fd_ >= 0) {
-      // Reopened through /proc so the Target gets its own O_DIRECT descriptors.
-      proc_ = absl::StrCat("/proc/self/fd/", anon_fd_);
-      return device::OpenTarget(proc_, {.write = true});
-    }
-    // O_DIRECT (the default): measured faster than buffered writes + fdatasync for images.
-    return device::OpenTarget(named_, {.write = true, .create = true, .truncate = true});
-  }
-
-  // Names the finished file and renames it over `path` (keeping the old file's mode).
-  absl::Status Commit() {
-    if (anon_fd_ >= 0 &&
-        ::linkat(AT_FDCWD, proc_.c_str(), AT_FDCWD, named_.c_str(), AT_SYMLINK_FOLLOW) != 0) {
-      return device::ErrnoError(errno, "name the new image", named_, std::nullopt);
-    }
-    if (anon_fd_ >= 0) {
-      ::close(anon_fd_);
-      anon_fd_ = -1;
-    }
-    struct stat old;
-    if (::stat(path_.c_str(), &old) == 0) ::chmod(named_.c_str(), old.st_mode & 07777);
-    if (::rename(named_.c_str(), path_.c_str()) != 0) {
-      return device::ErrnoError(errno, "rename into place", path_, std::nullopt);
-    }
-    done_ = true;
-    if (int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-      ::fsync(dfd);
-      ::close(dfd);
-    }
-    return absl::OkStatus();
-  }
-
-  // Messages from the engine name the file it wrote: show the user's path instead.
-  absl::Status Rename(const absl::Status& s) const {
-    if (s.ok() || proc_.empty()) return s;
-    return absl::Status(s.code(), absl::StrReplaceAll(s.message(), {{proc_, path_}}));
-  }
-
- private:
-  std::string path_, dir_, named_, proc_;
-  int anon_fd_ = -1;
-  bool done_ = false;
-};
-
-absl::StatusOr<engine::CopyReport> WriteImageFile(const std::string& path,
-                                                  const engine::Layout& layout,
-                                                  engine::CopyOptions opts) {
-  ImageFileBuilder builder(path);
-  auto target = builder.Open();
-  if (!target.ok()) return builder.Rename(target.status());
-  device::Target* targets[] = {target->get()};
-  opts.resize_files = true;
-  auto report = engine::StreamLayout(layout, targets, opts);
-  absl::Status status = report.ok() ? report->targets[0].status : report.status();
-  if (status.ok() && report->cancelled) {
-    status = absl::CancelledError(absl::StrCat(path, ": interrupted; the target is unchanged"));
-  }
-  target->reset();
-  if (status.ok()) status = builder.Commit();
-  if (!status.ok()) return builder.Rename(status);
-  return report;
-}
-
 // A failed pre-flight: the source or the options cannot make this volume (exit 1), or the
 // source could not be read (exit 2). Nothing has been written.
 int ReportPreflight(const FormatArgs& args, const absl::Status& status) {
@@ -151,24 +65,25 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
   fat32::FormatOptions options;
   options.label = args.label;
   auto date = ParseDateFlag(args.date);
-  if (!date.ok()) return ReportError(date.status());
+  if (!date.ok()) return ReportError(args.common, date.status());
   options.date = *date;
   if (args.fat != 0) {
     if (args.fat != 12 && args.fat != 16 && args.fat != 32) {
-      return ReportError(absl::InvalidArgumentError("--fat takes 12, 16 or 32"));
+      return ReportError(args.common, absl::InvalidArgumentError("--fat takes 12, 16 or 32"));
     }
     options.type = static_cast<fat32::FatType>(args.fat);
   }
   if (!args.cluster_size.empty()) {
     auto c = ParseSize(args.cluster_size);
-    if (!c.ok()) return ReportError(c.status());
-    if (*c > UINT32_MAX) return ReportError(absl::InvalidArgumentError("cluster size too large"));
+    if (!c.ok()) return ReportError(args.common, c.status());
+    if (*c > UINT32_MAX)
+      return ReportError(args.common, absl::InvalidArgumentError("cluster size too large"));
     options.cluster_bytes = static_cast<uint32_t>(*c);
   }
   std::optional<uint64_t> size;
   if (!args.size.empty()) {
     auto s = ParseSize(args.size);
-    if (!s.ok()) return ReportError(s.status());
+    if (!s.ok()) return ReportError(args.common, s.status());
     size = *s;
   }
   std::optional<std::string> from;
@@ -177,23 +92,23 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
   struct stat st;
   const bool exists = ::stat(args.target.c_str(), &st) == 0;
   if (exists && !S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {
-    return ReportError(absl::InvalidArgumentError(
-        absl::StrCat(args.target, ": not a block device or regular file")));
+    return ReportError(args.common, absl::InvalidArgumentError(absl::StrCat(
+                                        args.target, ": not a block device or regular file")));
   }
   const bool block = exists && S_ISBLK(st.st_mode);
-  std::unique_ptr<device::Target> device_target;
   if (block) {
-    // O_EXCL: fails while the device (or a partition of it) is mounted.
-    auto t = device::OpenTarget(args.target, {.write = true, .exclusive = true});
-    if (!t.ok()) return ReportError(t.status());
-    device_target = std::move(*t);
-    if (size && *size > device_target->size()) {
-      return ReportError(absl::OutOfRangeError(absl::StrCat(args.target, ": --size ", *size,
+    // Read-only probe for the geometry: nothing is opened for writing before the guard passed.
+    auto probe = device::OpenTarget(args.target, {.write = false, .exclusive = false});
+    if (!probe.ok()) return ReportError(args.common, probe.status());
+    const uint64_t device_bytes = (*probe)->size();
+    if (size && *size > device_bytes) {
+      return ReportError(args.common,
+                         absl::OutOfRangeError(absl::StrCat(args.target, ": --size ", *size,
                                                             " is larger than the device (",
-                                                            device_target->size(), " bytes)")));
+                                                            device_bytes, " bytes)")));
     }
-    options.volume_bytes = size.value_or(device_target->size());
-    options.bytes_per_sector = device_target->logical_sector_size();
+    options.volume_bytes = size.value_or(device_bytes);
+    options.bytes_per_sector = (*probe)->logical_sector_size();
     options.device_offset = PartitionStart(st);
     options.target_offset = 0;
     options.zero_fill = true;
@@ -202,10 +117,11 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
   }
   if (!args.sector_size.empty()) {
     auto s = ParseSize(args.sector_size);
-    if (!s.ok()) return ReportError(s.status());
+    if (!s.ok()) return ReportError(args.common, s.status());
     if (block && *s != options.bytes_per_sector) {
-      return ReportError(absl::InvalidArgumentError(absl::StrCat(
-          args.target, ": the device's logical sectors are ", options.bytes_per_sector, " bytes")));
+      return ReportError(args.common, absl::InvalidArgumentError(absl::StrCat(
+                                          args.target, ": the device's logical sectors are ",
+                                          options.bytes_per_sector, " bytes")));
     }
     options.bytes_per_sector = static_cast<uint32_t>(*s);
   }
@@ -219,8 +135,9 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
       if (!fit.ok()) return ReportPreflight(args, fit.status());
       options.volume_bytes = *fit;
     } else {
-      return ReportError(absl::InvalidArgumentError(
-          absl::StrCat(args.target, " does not exist: give --size to create it")));
+      return ReportError(
+          args.common, absl::InvalidArgumentError(
+                           absl::StrCat(args.target, " does not exist: give --size to create it")));
     }
   }
 
@@ -234,44 +151,36 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
   if (block) {
     // The wrong-disk guard (device/guard.h): refuses mounted devices and the one backing /,
     // non-removable or > 2 TiB ones without --force; asks on a TTY, else needs --yes.
-    device_target.reset();  // the guard probes the device itself
+    std::vector<std::string> refusals;
     int rc = GuardTargets(ctx, {args.target}, options.volume_bytes, args.guard,
-                          absl::StrCat("format ", fat32::FatTypeName(g.type)));
-    if (rc != kExitOk) return rc;
-    auto t = device::OpenTarget(args.target, {.write = true, .exclusive = true});
-    if (!t.ok()) return ReportError(t.status());
-    device_target = std::move(*t);
+                          absl::StrCat("format ", fat32::FatTypeName(g.type)), &refusals);
+    if (rc != kExitOk) {
+      EmitJson(args.common, {{"target", args.target},
+                             {"ok", false},
+                             {"error", "refused by the wrong-disk guard"},
+                             {"refused", refusals}});
+      return rc;
+    }
   }
 
   auto block_size = ParseSize(args.block_size);
-  if (!block_size.ok()) return ReportError(block_size.status());
-  ProgressLine progress(ctx, args.common, "format");
-  engine::CopyOptions copy;
-  copy.block_size = *block_size;
-  copy.buffers = args.buffers;
-  copy.fill_threads = args.readers;
-  copy.cancel = &ctx.cancel;
-  // Source files are asked for ahead of the copy: cold trees of many files read in parallel.
-  std::optional<fat32::SourcePrefetcher> prefetch;
-  if (planned->stats.files > 0) prefetch.emplace(planned->layout);
-  copy.progress = [&](uint64_t d, uint64_t t) {
-    progress.Update(d, t);
-    if (prefetch) prefetch->Progress(d);
-  };
-  const auto t0 = std::chrono::steady_clock::now();
-  absl::StatusOr<engine::CopyReport> report;
-  if (block) {
-    device::Target* targets[] = {device_target.get()};
-    copy.resize_files = false;
-    report = engine::StreamLayout(planned->layout, targets, copy);
-    if (report.ok() && !report->targets[0].status.ok()) report = report->targets[0].status;
-  } else {
-    report = WriteImageFile(args.target, planned->layout, copy);
-  }
+  if (!block_size.ok()) return ReportError(args.common, block_size.status());
+  auto destination = engine::Destination::Open(args.target, {.device_guard_passed = block});
+  if (!destination.ok()) return ReportError(args.common, destination.status());
+  JobProgressLines progress(ctx, args.common, "format");
+  engine::Destination* destinations[] = {destination->get()};
+  auto report = engine::RunJob(planned->layout, destinations,
+                               {.block_size = *block_size,
+                                .buffers = args.buffers,
+                                .fill_threads = args.readers,
+                                .prefetch = true,
+                                .progress = progress.Callback(),
+                                .cancel = &ctx.cancel});
   progress.Finish();
-  if (!report.ok()) return ReportError(report.status());
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!report.ok()) return ReportError(args.common, report.status());
+  const engine::JobTargetReport& written = report->targets[0];
+  if (!written.ok()) return ReportError(args.common, written.error);
+  const double seconds = written.seconds;
   const auto& s = planned->stats;
   Say(absl::StrFormat(
       "%s: %s, %d bytes, %d-byte clusters, %d clusters (%d free), volume id %s%s; %d files, "
@@ -294,6 +203,7 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
                          {"directories", s.directories},
                          {"file_bytes", s.file_bytes},
                          {"bytes_written", report->bytes},
+                         {"mb_per_s", written.mb_per_s()},
                          {"plan_seconds", plan_seconds},
                          {"seconds", seconds}});
   return kExitOk;

@@ -6,9 +6,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/destination.h"
+#include "engine/job.h"
 #include "fs/iso9660/iso_output.h"
 #include "fs/iso9660/iso_writer.h"
 #include "tools/commands.h"
+#include "tools/job_cli.h"
 
 namespace mediaforge::cli {
 namespace {
@@ -80,6 +83,7 @@ absl::Status ResolveOptions(IsoFlags& f) {
 // --json: even a failure prints one object (with the error) on stdout.
 int Fail(const IsoFlags& f, const absl::Status& status) {
   EmitJson(f.common, {{"output", f.output},
+                      {"ok", false},
                       {"volumes", nlohmann::json::array()},
                       {"error", std::string(status.message())}});
   return ReportError(status);
@@ -98,31 +102,34 @@ int RunIso(IsoFlags& f, RunContext& ctx) {
   if (!f.common.json) {
     for (const std::string& note : plan->notes) Say(absl::StrCat("mediaforge iso: note: ", note));
   }
-  ProgressLine progress(ctx, f.common, "iso");
-  engine::CopyOptions copy;
-  copy.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
-  copy.cancel = &ctx.cancel;
-  auto written = iso9660::WriteIsoPlan(*plan, f.output, copy);
+  const std::vector<std::string> paths = iso9660::VolumePaths(f.output, plan->volumes.size());
+  auto set = engine::VolumeSet::Open(paths);
+  if (!set.ok()) return Fail(f, set.status());
+  JobProgressLines progress(ctx, f.common, "iso");
+  auto report = engine::RunVolumeSetJob(
+      iso9660::VolumeLayouts(*plan), *set,
+      {.prefetch = true, .progress = progress.Callback(), .cancel = &ctx.cancel});
   progress.Finish();
-  if (!written.ok()) return Fail(f, written.status());
+  if (!report.ok()) return Fail(f, report.status());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   nlohmann::json volumes = nlohmann::json::array();
   uint64_t bytes = 0;
-  for (size_t i = 0; i < written->size(); ++i) {
-    const auto& w = (*written)[i];
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const uint64_t volume_bytes = plan->volumes[i].layout.total_size();
     const auto& v = plan->volumes[i];
-    bytes += w.bytes;
-    volumes.push_back({{"path", w.path},
-                       {"bytes", w.bytes},
+    bytes += volume_bytes;
+    volumes.push_back({{"path", paths[i]},
+                       {"bytes", volume_bytes},
                        {"sequence", v.sequence},
                        {"files", v.files},
                        {"file_bytes", v.file_bytes}});
     if (!f.common.json) {
-      Say(absl::StrFormat("%s: %d bytes, %d files", w.path, w.bytes, v.files));
+      Say(absl::StrFormat("%s: %d bytes, %d files", paths[i], volume_bytes, v.files));
     }
   }
   EmitJson(f.common, {{"output", f.output},
+                      {"ok", true},
                       {"volumes", volumes},
                       {"bytes", bytes},
                       {"date", plan->date},

@@ -9,12 +9,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "device/partition_table.h"
-#include "engine/stream_copy.h"
-#include "fs/fat32/source_prefetch.h"
+#include "engine/destination.h"
+#include "engine/job.h"
 #include "fs/usb/iso_source.h"
 #include "fs/usb/usb_media.h"
 #include "tools/commands.h"
-#include "tools/output_target.h"
+#include "tools/job_cli.h"
 #include "tools/target_guard.h"
 
 namespace mediaforge::cli {
@@ -144,45 +144,26 @@ int RunUsb(RunContext& ctx, const UsbArgs& args) {
     return guard;
   }
 
-  auto out = OutputTarget::Open(args.target);
-  if (!out.ok()) return ReportError(args.common, out.status());
-  ProgressLine progress(ctx, args.common, "usb");
-  engine::CopyOptions copy;
-  copy.cancel = &ctx.cancel;
-  copy.fill_threads = args.readers;
-  // Source files are asked for ahead of the copy: cold trees of many files read in parallel.
-  std::optional<fat32::SourcePrefetcher> prefetch;
-  if (plan->volume.stats.files > 0) prefetch.emplace(plan->layout);
-  copy.progress = [&](uint64_t d, uint64_t t) {
-    progress.Update(d, t);
-    if (prefetch) prefetch->Progress(d);
-  };
-  device::Target* targets[] = {&(*out)->target()};
-  auto report = engine::StreamLayout(plan->layout, targets, copy);
+  auto destination = engine::Destination::Open(args.target, {.device_guard_passed = block});
+  if (!destination.ok()) return ReportError(args.common, destination.status());
+  JobProgressLines progress(ctx, args.common, "usb");
+  engine::Destination* destinations[] = {destination->get()};
+  auto report = engine::RunJob(plan->layout, destinations,
+                               {.fill_threads = args.readers,
+                                .verify = args.verify,
+                                .prefetch = true,
+                                .progress = progress.Callback(),
+                                .cancel = &ctx.cancel});
   progress.Finish();
+  destination->reset();  // the exclusive open would make the kernel's re-read fail with EBUSY
   if (!report.ok()) return ReportError(args.common, report.status());
-  if (report->cancelled) {
-    Say(absl::StrCat("mediaforge: interrupted after ", report->bytes, " bytes"));
-    return kExitError;
+  const engine::JobTargetReport& tr = report->targets[0];
+  if (!tr.ok() && !tr.verify_mismatch) return ReportError(args.common, tr.error);
+  std::optional<bool> verified = tr.verified;
+  if (tr.verify_mismatch) {
+    Say(absl::StrCat("mediaforge: ", args.target, ": verify FAILED at byte offset ",
+                     tr.offset.value_or(0)));
   }
-  const auto& tr = report->targets[0];
-  if (!tr.status.ok())
-    return ReportError(args.common, absl::InternalError((*out)->UserMessage(tr.status.message())));
-
-  std::optional<bool> verified;
-  if (args.verify) {
-    engine::VerifyOptions v;
-    v.cancel = &ctx.cancel;
-    auto r = engine::VerifyLayout(plan->layout, (*out)->target(), v);
-    if (!r.ok()) return ReportError(args.common, r.status());
-    verified = r->match;
-    if (!r->match) {
-      Say(absl::StrCat("mediaforge: ", args.target, ": verify FAILED at byte offset ",
-                       r->first_mismatch.value_or(0)));
-    }
-  }
-  if (auto s = (*out)->Commit(); !s.ok()) return ReportError(args.common, s);
-  out->reset();  // the exclusive open would make the kernel's re-read fail with EBUSY
   std::string reread;
   if (block) {
     if (auto s = device::RereadPartitionTable(args.target); !s.ok()) {
@@ -192,12 +173,11 @@ int RunUsb(RunContext& ctx, const UsbArgs& args) {
     }
   }
   const auto& vol = plan->volume;
-  Say(
-      absl::StrFormat("%s: %s, FAT32 \"%s\" at byte %d (%d bytes), %d files, %d bytes of content; "
-                      "wrote %d bytes in %.2f s",
-                      args.target, args.scheme, vol.label, plan->table.partition_offset,
-                      plan->table.partition_bytes, vol.stats.files, vol.stats.file_bytes,
-                      tr.bytes_written, tr.seconds));
+  Say(absl::StrFormat(
+      "%s: %s, FAT32 \"%s\" at byte %d (%d bytes), %d files, %d bytes of content; "
+      "wrote %d bytes in %.2f s",
+      args.target, args.scheme, vol.label, plan->table.partition_offset,
+      plan->table.partition_bytes, vol.stats.files, vol.stats.file_bytes, tr.bytes, tr.seconds));
   EmitJson(args.common,
            {{"target", args.target},
             {"ok", verified.value_or(true)},
@@ -212,7 +192,7 @@ int RunUsb(RunContext& ctx, const UsbArgs& args) {
             {"files", vol.stats.files},
             {"directories", vol.stats.directories},
             {"content_bytes", vol.stats.file_bytes},
-            {"bytes", tr.bytes_written},
+            {"bytes", tr.bytes},
             {"seconds", tr.seconds},
             {"mb_per_s", tr.mb_per_s()},
             {"verified", verified ? nlohmann::json(*verified) : nullptr},

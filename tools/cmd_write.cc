@@ -6,11 +6,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "device/target.h"
+#include "engine/destination.h"
 #include "engine/image_source.h"
-#include "engine/stream_copy.h"
+#include "engine/job.h"
 #include "tools/commands.h"
-#include "tools/output_target.h"
+#include "tools/job_cli.h"
 #include "tools/target_guard.h"
 
 namespace mediaforge::cli {
@@ -63,103 +63,57 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
     return guard;
   }
 
-  std::vector<std::unique_ptr<OutputTarget>> opened;
+  std::vector<std::unique_ptr<engine::Destination>> opened;
+  std::vector<engine::Destination*> destinations;
   for (const auto& t : args.targets) {
-    auto o = OutputTarget::Open(t);
-    if (!o.ok()) return ReportError(args.common, o.status());
-    opened.push_back(std::move(*o));
+    auto d = engine::Destination::Open(t, {.device_guard_passed = true});
+    if (!d.ok()) return ReportError(args.common, d.status());
+    destinations.push_back(d->get());
+    opened.push_back(std::move(*d));
   }
-
   auto layout = source->MakeLayout();
   if (!layout.ok()) return ReportError(args.common, layout.status());
-  std::vector<device::Target*> targets;
-  for (auto& o : opened) targets.push_back(&o->target());
 
-  ProgressLine progress(ctx, args.common, "write");
-  engine::CopyOptions opts;
-  opts.block_size = *block;
-  opts.buffers = args.buffers;
-  opts.fill_threads = args.readers;
-  opts.sha256 = args.sha256;
-  opts.block_digests = args.verify;
-  opts.sparse_zero_pages = true;  // applies to image-file targets only
-  opts.cancel = &ctx.cancel;
-  opts.progress = [&](uint64_t done, uint64_t total) { progress.Update(done, total); };
-  auto report = engine::StreamLayout(*layout, targets, opts);
+  JobProgressLines progress(ctx, args.common, "write");
+  auto report = engine::RunJob(*layout, destinations,
+                               {.block_size = *block,
+                                .buffers = args.buffers,
+                                .fill_threads = args.readers,
+                                .sha256 = args.sha256,
+                                .verify = args.verify,
+                                .sparse = true,  // image files only
+                                .fresh_layout = [&] { return source->MakeLayout(); },
+                                .progress = progress.Callback(),
+                                .cancel = &ctx.cancel});
   progress.Finish();
   if (!report.ok()) return ReportError(args.common, report.status());
-  if (report->cancelled) {
-    Say(absl::StrCat("mediaforge: interrupted after ", report->bytes,
-                     " bytes; device targets hold a partial image, image files were not written"));
-    return kExitError;
-  }
 
   int rc = kExitOk;
   nlohmann::json jtargets = nlohmann::json::array();
-  for (size_t i = 0; i < opened.size(); ++i) {
-    OutputTarget& o = *opened[i];
-    const auto& tr = report->targets[i];
-    nlohmann::json jt = {{"path", o.path()},      {"bytes", tr.bytes_written},
-                         {"seconds", tr.seconds}, {"mb_per_s", tr.mb_per_s()},
-                         {"verified", nullptr},   {"error", nullptr},
-                         {"offset", nullptr}};
-    if (!tr.status.ok()) {
-      std::string msg = o.UserMessage(tr.status.message());
-      Say(absl::StrCat("mediaforge: ", msg));
-      jt["error"] = msg;
-      if (tr.error_offset) jt["offset"] = *tr.error_offset;
-      rc = kExitError;
-    } else {
-      Say(absl::StrFormat("%s: wrote %d bytes in %.2f s (%.1f MB/s)", o.path(), tr.bytes_written,
-                          tr.seconds, tr.mb_per_s()));
-      if (args.verify) {
-        ProgressLine vprogress(ctx, args.common, "verify " + o.path());
-        engine::VerifyOptions vopts;
-        vopts.block_size = *block;
-        vopts.cancel = &ctx.cancel;
-        vopts.progress = [&](uint64_t d, uint64_t t) { vprogress.Update(d, t); };
-        auto exact_layout = source->MakeLayout();
-        auto v = engine::VerifyDigests(o.target(), report->digests, vopts,
-                                       exact_layout.ok() ? &*exact_layout : nullptr);
-        vprogress.Finish();
-        if (!v.ok()) {
-          Say(absl::StrCat("mediaforge: verify of ", o.path(), " failed: ", v.status().message()));
-          jt["verified"] = false;
-          jt["error"] = std::string(v.status().message());
-          rc = kExitError;
-        } else if (!v->match) {
-          jt["verified"] = false;
-          if (v->first_mismatch) {
-            jt["offset"] = *v->first_mismatch;
-            jt["error"] =
-                absl::StrCat("verify: first mismatch at byte offset ", *v->first_mismatch);
-            Say(absl::StrCat("mediaforge: ", o.path(),
-                             ": verify FAILED: first mismatching byte at offset ",
-                             *v->first_mismatch));
-          } else {
-            jt["error"] = "verify interrupted";
-          }
-          if (rc == kExitOk) rc = kExitProblem;
-        } else {
-          jt["verified"] = true;
-          Say(absl::StrFormat("%s: verified %d bytes in %.2f s (%.1f MB/s)", o.path(),
-                              v->bytes_compared, v->seconds,
-                              v->seconds > 0 ? v->bytes_compared / v->seconds / 1e6 : 0));
-        }
-      }
+  for (const engine::JobTargetReport& t : report->targets) {
+    jtargets.push_back(TargetJson(t));
+    if (t.verify_mismatch) {
+      Say(absl::StrCat("mediaforge: ", t.path, ": verify FAILED: first mismatching byte at offset ",
+                       t.offset.value_or(0)));
+      if (rc == kExitOk) rc = kExitProblem;
+      continue;
     }
-    jtargets.push_back(jt);
-  }
-  // Image files: keep the finished ones; failed ones are dropped (an older file stays as it was).
-  for (size_t i = 0; i < opened.size(); ++i) {
-    if (!jtargets[i]["error"].is_null()) continue;
-    if (auto s = opened[i]->Commit(); !s.ok()) {
-      Say(absl::StrCat("mediaforge: ", s.message()));
+    if (!t.ok()) {
+      Say(absl::StrCat("mediaforge: ", t.error.message()));
       rc = kExitError;
+      continue;
+    }
+    Say(absl::StrFormat("%s: wrote %d bytes in %.2f s (%.1f MB/s)", t.path, t.bytes, t.seconds,
+                        t.mb_per_s()));
+    if (t.verified) {
+      Say(absl::StrFormat("%s: verified %d bytes in %.2f s (%.1f MB/s)", t.path, t.verified_bytes,
+                          t.verify_seconds,
+                          t.verify_seconds > 0 ? t.verified_bytes / t.verify_seconds / 1e6 : 0));
     }
   }
   if (report->sha256) Say(absl::StrCat("sha256 ", *report->sha256, "  ", args.image));
   nlohmann::json j = {{"image", args.image},
+                      {"ok", rc == kExitOk},
                       {"bytes", report->bytes},
                       {"sha256", report->sha256 ? nlohmann::json(*report->sha256) : nullptr},
                       {"compression", engine::CompressionName(source->compression)},

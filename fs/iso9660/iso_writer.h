@@ -1,6 +1,6 @@
 // `mediaforge iso` as a library: plans one ISO9660 image (or a multi-volume set) holding a
 // source directory - ISO9660 level 3 + Rock Ridge + Joliet, El Torito BIOS/UEFI boot, optional
-// hybrid MBR/GPT - as engine::Layouts. Nothing is written here; iso_output.h streams the plans.
+// hybrid MBR/GPT - as engine::Layouts. Nothing is written here; iso_output.h names the volume files.
 #pragma once
 
 #include <cstdint>

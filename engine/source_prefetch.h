@@ -2,7 +2,7 @@
 // file ranges one after another, so on a cold cache a tree of many small files streams at one
 // file's read-ahead at a time; this thread asks the kernel for the next files early
 // (POSIX_FADV_WILLNEED, from a few threads so the device sees a deep queue), staying at most
-// `window_bytes` ahead of the copy. (Generic: it could move to engine/ when other writers want it.)
+// `window_bytes` ahead of the copy. RunJob runs one when JobOptions::prefetch is set.
 #pragma once
 
 #include <atomic>
@@ -15,12 +15,12 @@
 
 #include "engine/layout.h"
 
-namespace mediaforge::fat32 {
+namespace mediaforge::engine {
 
 class SourcePrefetcher {
  public:
   // Starts at once; `layout` must outlive the prefetcher.
-  explicit SourcePrefetcher(const engine::Layout& layout, uint64_t window_bytes = 1ull << 30,
+  explicit SourcePrefetcher(const Layout& layout, uint64_t window_bytes = 1ull << 30,
                             int threads = 2);
   ~SourcePrefetcher();  // stops and joins
   SourcePrefetcher(const SourcePrefetcher&) = delete;
@@ -47,4 +47,4 @@ class SourcePrefetcher {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace mediaforge::fat32
+}  // namespace mediaforge::engine

@@ -1,18 +1,18 @@
-#include "fs/fat32/source_prefetch.h"
+#include "engine/source_prefetch.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <variant>
 
-namespace mediaforge::fat32 {
+namespace mediaforge::engine {
 
-SourcePrefetcher::SourcePrefetcher(const engine::Layout& layout, uint64_t window_bytes, int threads)
+SourcePrefetcher::SourcePrefetcher(const Layout& layout, uint64_t window_bytes, int threads)
     : window_(window_bytes) {
   uint64_t position = 0;
-  for (const engine::Extent& e : layout.extents()) {
-    if (e.length == engine::Extent::kToEndOfStream) break;
-    if (const auto* f = std::get_if<engine::FileRange>(&e.source)) {
+  for (const Extent& e : layout.extents()) {
+    if (e.length == Extent::kToEndOfStream) break;
+    if (const auto* f = std::get_if<FileRange>(&e.source)) {
       items_.push_back({&f->path, f->offset, e.length, position});
     }
     position += e.length;
@@ -54,4 +54,4 @@ void SourcePrefetcher::Run() {
   }
 }
 
-}  // namespace mediaforge::fat32
+}  // namespace mediaforge::engine
