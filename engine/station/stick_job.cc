@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/destination.h"
 #include "engine/station/stick_write.h"
 #include "engine/stream_copy.h"
 #include "engine/throughput/probe.h"
@@ -70,11 +71,12 @@ class Job {
                   std::nullopt);
     }
     // O_EXCL: a disk mounted since the guard looked is refused here.
-    auto opened = device::OpenTarget(disk_.path, {.write = true});
-    if (!opened.ok()) return Fail(StickState::kFailed, opened.status(), std::nullopt);
-    std::unique_ptr<device::Target> owned = std::move(*opened);
-    if (options_.wrap) owned = options_.wrap(std::move(owned));
-    device::Target& target = *owned;
+    DestinationOptions dopts;
+    dopts.device_guard_passed = true;
+    dopts.wrap = options_.wrap;
+    auto destination = Destination::Open(disk_.path, dopts);
+    if (!destination.ok()) return Fail(StickState::kFailed, destination.status(), std::nullopt);
+    device::Target& target = (*destination)->target();
     result_.declared_bytes = target.size();
 
     if (options_.probe) {
@@ -121,7 +123,7 @@ class Job {
     Enter(StickState::kWriting);
     WritePhases phases{Progress(StickState::kWriting), Progress(StickState::kVerifying),
                        [this] { Enter(StickState::kVerifying); }};
-    WriteOutcome out = WriteAndVerify(target, make_layout_, options_, phases);
+    WriteOutcome out = WriteAndVerify(**destination, make_layout_, options_, phases);
     result_.bytes_written = out.bytes_written;
     result_.write_seconds = out.write_seconds;
     if (!out.status.ok()) return Fail(out.state, out.status, out.error_offset);

@@ -65,7 +65,7 @@ struct StickJobOptions {
   // within 128 MiB, large enough for USB sticks' erase blocks.
   size_t block_size = 2u << 20;
   int buffers = 4;
-  TargetWrapper wrap;
+  TargetWrapper wrap;  // applied to the disk as opened (engine::DestinationOptions::wrap)
   const std::atomic<bool>* cancel = nullptr;
   const std::atomic<bool>* removed = nullptr;  // set by the watcher when the disk leaves
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "engine/job.h"
 
 namespace mediaforge::engine::station {
 
@@ -27,7 +28,7 @@ absl::StatusOr<bool> HoldsImage(device::Target& target, const LayoutMaker& make_
   return true;
 }
 
-WriteOutcome WriteAndVerify(device::Target& target, const LayoutMaker& make_layout,
+WriteOutcome WriteAndVerify(Destination& destination, const LayoutMaker& make_layout,
                             const StickJobOptions& options, const WritePhases& phases) {
   WriteOutcome out;
   auto fail = [&](absl::Status s, std::optional<uint64_t> offset) {
@@ -38,38 +39,29 @@ WriteOutcome WriteAndVerify(device::Target& target, const LayoutMaker& make_layo
   };
   auto layout = make_layout();
   if (!layout.ok()) return fail(layout.status(), std::nullopt);
-  CopyOptions c;
-  c.block_size = options.block_size;
-  c.buffers = options.buffers;
-  c.block_digests = true;
-  c.resize_files = false;  // the disk is what it is (image-file disks in tests too)
-  c.progress = phases.write_progress;
-  c.cancel = options.cancel;
-  device::Target* targets[] = {&target};
-  auto report = StreamLayout(*layout, targets, c);
-  if (!report.ok()) return fail(report.status(), std::nullopt);
-  const TargetReport& tr = report->targets.front();
-  out.bytes_written = tr.bytes_written;
-  out.write_seconds = tr.seconds;
-  if (report->cancelled) return fail(absl::CancelledError("interrupted"), tr.bytes_written);
-  if (!tr.status.ok()) return fail(tr.status, tr.error_offset);
-
-  if (phases.verifying) phases.verifying();
-  VerifyOptions v;
-  v.block_size = options.block_size;
-  v.threads = 2;
-  v.cancel = options.cancel;
-  v.progress = phases.verify_progress;
-  auto exact = make_layout();
-  auto vr = VerifyDigests(target, report->digests, v, exact.ok() ? &*exact : nullptr);
-  if (!vr.ok()) return fail(vr.status(), std::nullopt);
-  if (vr->cancelled) return fail(absl::CancelledError("interrupted while verifying"), std::nullopt);
-  if (!vr->match) {
-    return fail(absl::DataLossError(absl::StrCat(target.path(),
-                                                 ": verify: first mismatching byte at offset ",
-                                                 vr->first_mismatch.value_or(0))),
-                vr->first_mismatch);
-  }
+  JobOptions j;
+  j.block_size = options.block_size;
+  j.buffers = options.buffers;
+  j.verify = true;
+  j.fresh_layout = make_layout;
+  j.cancel = options.cancel;
+  bool verifying = false;
+  j.progress = [&](const JobProgress& p) {
+    if (p.phase == JobProgress::Phase::kWrite) {
+      if (phases.write_progress) phases.write_progress(p.done, p.total);
+      return;
+    }
+    if (!verifying && phases.verifying) phases.verifying();
+    verifying = true;
+    if (phases.verify_progress) phases.verify_progress(p.done, p.total);
+  };
+  Destination* destinations[] = {&destination};
+  auto report = RunJob(*layout, destinations, j);
+  if (!report.ok()) return fail(report.status(), std::nullopt);  // source failed, or cancelled
+  const JobTargetReport& t = report->targets.front();
+  out.bytes_written = t.bytes;
+  out.write_seconds = t.seconds;
+  if (!t.ok()) return fail(t.error, t.offset);
   return out;
 }
 

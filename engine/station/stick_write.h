@@ -1,5 +1,6 @@
-// The station's write path for one stick: "does it already hold the image?" and write + verify.
-// The one place that calls the streaming engine, so the station follows the engine's write road.
+// The station's write path for one stick: "does it already hold the image?" and write + verify,
+// the latter through the engine's one road (engine/job.h RunJob onto an engine::Destination),
+// like every other writing command.
 #pragma once
 
 #include <functional>
@@ -7,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "device/target.h"
+#include "engine/destination.h"
 #include "engine/station/stick_job.h"
 #include "engine/stream_copy.h"
 
@@ -31,7 +33,7 @@ struct WriteOutcome {
   double write_seconds = 0;
 };
 
-WriteOutcome WriteAndVerify(device::Target& target, const LayoutMaker& make_layout,
+WriteOutcome WriteAndVerify(Destination& destination, const LayoutMaker& make_layout,
                             const StickJobOptions& options, const WritePhases& phases);
 
 }  // namespace mediaforge::engine::station
