@@ -34,6 +34,8 @@ class Job {
     if (!result_.ok() && result_.state != StickState::kRefused) {
       if (Flag(options_.removed)) {
         result_.state = StickState::kRemoved;
+        result_.error =
+            absl::StrCat(disk_.path, ": removed before it was finished; ", result_.error);
       } else if (Flag(options_.cancel)) {
         result_.state = StickState::kInterrupted;
       }
