@@ -8,7 +8,7 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config clang clang-format ccache
   libblkid-dev libfdisk-dev libssl-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev liblzma-dev libzstd-dev liburing-dev libxxhash-dev libexpat1-dev libcli11-dev nlohmann-json3-dev
-  libwim-dev
+  libwim-dev libudev-dev libsqlite3-dev
 )
 # Outside judges and peers used by tests and benchmarks.
 tool_pkgs=(

@@ -19,5 +19,6 @@ void AddBenchCommand(CLI::App& app, RunContext& ctx);
 // Hidden: __man and __completion, which generate the man pages and completions at build time.
 void AddDocsCommands(CLI::App& app, RunContext& ctx);
 void AddBmapCommand(CLI::App& app, RunContext& ctx);
+void AddStationCommand(CLI::App& app, RunContext& ctx);
 
 }  // namespace mediaforge::cli

@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   AddMediaCommand(app, ctx);
   AddBenchCommand(app, ctx);
   AddBmapCommand(app, ctx);
+  AddStationCommand(app, ctx);
   AddDocsCommands(app, ctx);  // last: it documents the commands registered above
 
   int rc = kExitOk;

@@ -1,0 +1,167 @@
+// One stick's job (issue 13) on loop devices standing in for sticks, with the project's fault
+// injection (device/faulty_target.h) through the library API: written and verified; "already
+// current" without writing; a fake-capacity stick caught by the probe and not written (its
+// content restored); EIO mid-write reported with its offset while sticks beside it complete.
+#include "engine/station/stick_job.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "device/faulty_target.h"
+#include "engine/image_source.h"
+#include "tests/support/test_support.h"
+
+namespace mediaforge::engine::station {
+namespace {
+
+constexpr uint64_t kImage = 12ull << 20;
+constexpr uint64_t kDisk = 32ull << 20;
+
+struct Fixture {
+  testing::TempDir dir;
+  std::string image = (dir / "image.img").string();
+  ImageSource source;
+  Fixture() {
+    testing::WritePatternFile(image, kImage, 7);
+    source = *OpenImageSource(image);
+  }
+  // A loop device over a fresh file NAME; the file's path is returned (its content is what the
+  // stick holds), `info` describes the device.
+  std::vector<testing::LoopDevice> loops;
+  std::map<std::string, device::BlockInfo> infos;
+  std::string why;
+  bool Disk(const std::string& name, std::string* file) {
+    std::string p = (dir / name).string();
+    testing::WritePatternFile(p, kDisk, 99);
+    auto loop = testing::LoopDevice::Attach(p, false, false, &why);
+    if (!loop) return false;
+    device::BlockInfo d;
+    d.path = loop->path();
+    d.size = kDisk;
+    infos[p] = d;
+    loops.push_back(std::move(*loop));
+    *file = p;
+    return true;
+  }
+  LayoutMaker Maker() const {
+    return [this] { return source.MakeLayout(); };
+  }
+};
+
+TargetWrapper Faulty(device::FaultPlan plan) {
+  return [plan](std::unique_ptr<device::Target> t) -> std::unique_ptr<device::Target> {
+    return std::make_unique<device::FaultyTarget>(std::move(t), plan);
+  };
+}
+
+bool ImageOnDisk(const Fixture& f, const std::string& disk) {
+  auto img = testing::ReadWholeFile(f.image);
+  auto d = testing::ReadWholeFile(disk);
+  return d.size() >= img.size() && std::equal(img.begin(), img.end(), d.begin());
+}
+
+TEST(StickJob, WritesVerifiesThenFindsItCurrent) {
+  Fixture f;
+  std::string disk;
+  if (!f.Disk("stick.img", &disk)) GTEST_SKIP() << "needs loop devices: " << f.why;
+  StickJobOptions o;
+  o.image_bytes = kImage;
+  o.force = true;  // loop devices are not removable
+  std::vector<StickState> seen;
+  auto r = RunStickJob(f.infos[disk], f.Maker(), o, [&](const StickUpdate& u) {
+    if (seen.empty() || seen.back() != u.state) seen.push_back(u.state);
+  });
+  EXPECT_EQ(r.state, StickState::kWritten) << r.error;
+  EXPECT_EQ(r.bytes_written, kImage);
+  EXPECT_EQ(r.probed_bytes, kDisk);
+  EXPECT_TRUE(ImageOnDisk(f, disk));
+  std::vector<StickState> want = {StickState::kChecking,  StickState::kProbing,
+                                  StickState::kComparing, StickState::kWriting,
+                                  StickState::kVerifying, StickState::kWritten};
+  EXPECT_EQ(seen, want);
+
+  auto again = RunStickJob(f.infos[disk], f.Maker(), o, nullptr);
+  EXPECT_EQ(again.state, StickState::kCurrent) << again.error;
+  EXPECT_EQ(again.bytes_written, 0u);
+}
+
+TEST(StickJob, FakeCapacityCaughtAndNotWritten) {
+  Fixture f;
+  std::string disk;
+  if (!f.Disk("fake.img", &disk)) GTEST_SKIP() << "needs loop devices: " << f.why;
+  auto before = testing::ReadWholeFile(disk);
+  StickJobOptions o;
+  o.image_bytes = kImage;
+  o.force = true;  // loop devices are not removable
+  device::FaultPlan plan;
+  plan.alias_capacity = 8ull << 20;  // claims 32 MiB, stores 8 MiB, wraps the rest
+  o.wrap = Faulty(plan);
+  auto r = RunStickJob(f.infos[disk], f.Maker(), o, nullptr);
+  EXPECT_EQ(r.state, StickState::kFake) << r.error;
+  EXPECT_EQ(r.bytes_written, 0u);
+  ASSERT_TRUE(r.probed_bytes.has_value());
+  EXPECT_LE(*r.probed_bytes, 8ull << 20);
+  EXPECT_NE(r.error.find("fake capacity"), std::string::npos) << r.error;
+  EXPECT_TRUE(r.error_offset.has_value());
+  EXPECT_EQ(testing::ReadWholeFile(disk), before) << "the probe restores what it touched";
+}
+
+TEST(StickJob, EioMidWriteNamesTheOffsetAndOthersComplete) {
+  Fixture f;
+  std::vector<std::string> disks(3);
+  for (int i = 0; i < 3; ++i) {
+    if (!f.Disk(absl::StrCat("stick", i, ".img"), &disks[i])) {
+      GTEST_SKIP() << "needs loop devices: " << f.why;
+    }
+  }
+  std::vector<StickResult> results(3);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([&, i] {
+      StickJobOptions o;
+      o.image_bytes = kImage;
+      o.force = true;
+      o.probe = i != 1;  // the probe would find the bad spot first; here the write must
+      if (i == 1) {
+        device::FaultPlan plan;
+        plan.eio_offset = 6ull << 20;
+        plan.eio_length = 4096;
+        o.wrap = Faulty(plan);
+      }
+      results[i] = RunStickJob(f.infos[disks[i]], f.Maker(), o, nullptr);
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(results[0].state, StickState::kWritten) << results[0].error;
+  EXPECT_EQ(results[2].state, StickState::kWritten) << results[2].error;
+  EXPECT_TRUE(ImageOnDisk(f, disks[0]));
+  EXPECT_TRUE(ImageOnDisk(f, disks[2]));
+  EXPECT_EQ(results[1].state, StickState::kFailed);
+  ASSERT_TRUE(results[1].error_offset.has_value()) << results[1].error;
+  EXPECT_LE(*results[1].error_offset, 6ull << 20);
+  EXPECT_GE(*results[1].error_offset, 4ull << 20);
+  EXPECT_NE(results[1].error.find("offset"), std::string::npos) << results[1].error;
+}
+
+TEST(StickJob, CancelledIsInterrupted) {
+  Fixture f;
+  std::string disk;
+  if (!f.Disk("c.img", &disk)) GTEST_SKIP() << "needs loop devices: " << f.why;
+  std::atomic<bool> cancel{true};
+  StickJobOptions o;
+  o.image_bytes = kImage;
+  o.force = true;  // loop devices are not removable
+  o.cancel = &cancel;
+  auto r = RunStickJob(f.infos[disk], f.Maker(), o, nullptr);
+  EXPECT_EQ(r.state, StickState::kInterrupted);
+  std::atomic<bool> removed{true};
+  o.removed = &removed;
+  r = RunStickJob(f.infos[disk], f.Maker(), o, nullptr);
+  EXPECT_EQ(r.state, StickState::kRemoved);
+}
+
+}  // namespace
+}  // namespace mediaforge::engine::station
