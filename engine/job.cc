@@ -37,14 +37,13 @@ absl::StatusOr<CopyReport> WriteLayout(const Layout& layout,
                                        uint64_t grand_total) {
   std::optional<SourcePrefetcher> prefetch;
   if (options.prefetch) prefetch.emplace(layout);
-  CopyOptions copy;
-  copy.block_size = options.block_size;
-  copy.buffers = options.buffers;
-  copy.fill_threads = options.fill_threads;
-  copy.sha256 = options.sha256;
-  copy.block_digests = options.verify;
-  copy.sparse_zero_pages = options.sparse;
-  copy.cancel = options.cancel;
+  CopyOptions copy{.block_size = options.block_size,
+                   .buffers = options.buffers,
+                   .fill_threads = options.fill_threads,
+                   .sha256 = options.sha256,
+                   .sparse_zero_pages = options.sparse,
+                   .block_digests = options.verify,
+                   .cancel = options.cancel};
   copy.progress = [&](uint64_t done, uint64_t total) {
     if (prefetch) prefetch->Progress(done);
     if (options.progress) {

@@ -53,7 +53,8 @@ void AddCaptureCommand(CLI::App& app, RunContext& ctx) {
       ->required();
   cmd->add_option("--block-size", args->block_size, "Read size (default 4M)");
   AddCommonFlags(*cmd, args->common);
-  cmd->callback([&ctx, args] { ctx.exit_code = RunCapture(ctx, *args); });
+  cmd->callback(
+      [&ctx, args] { ctx.exit_code = FinishCommand(args->common, RunCapture(ctx, *args)); });
 }
 
 }  // namespace mediaforge::cli

@@ -3,7 +3,8 @@
 namespace mediaforge::cli {
 
 void AddCreateCommand(CLI::App& app, RunContext& ctx) {
-  auto* cmd = app.add_subcommand("create", "(not yet implemented)");
+  // Hidden from --help (empty group) until the create issue makes it real.
+  auto* cmd = app.add_subcommand("create", "(not yet implemented)")->group("");
   cmd->allow_extras();
   cmd->callback([&ctx] {
     Say("mediaforge create: not implemented yet");

@@ -236,7 +236,8 @@ void AddFormatCommand(CLI::App& app, RunContext& ctx) {
                   "Threads reading the source files into buffers (default 2)");
   AddGuardFlags(*cmd, args->guard);
   AddCommonFlags(*cmd, args->common);
-  cmd->callback([&ctx, args] { ctx.exit_code = RunFormat(ctx, *args); });
+  cmd->callback(
+      [&ctx, args] { ctx.exit_code = FinishCommand(args->common, RunFormat(ctx, *args)); });
 }
 
 }  // namespace mediaforge::cli

@@ -77,7 +77,7 @@ void AddListCommand(CLI::App& app, RunContext& ctx) {
   auto* cmd = app.add_subcommand("list", "Candidate targets: removable disks (--all: every disk)");
   cmd->add_flag("--all", args->all, "Every disk, unsafe ones flagged with the reason");
   AddCommonFlags(*cmd, args->common);
-  cmd->callback([&ctx, args] { ctx.exit_code = RunList(*args); });
+  cmd->callback([&ctx, args] { ctx.exit_code = FinishCommand(args->common, RunList(*args)); });
 }
 
 }  // namespace mediaforge::cli

@@ -220,7 +220,7 @@ void AddUsbCommand(CLI::App& app, RunContext& ctx) {
   cmd->add_option("--readers", args->readers, "Threads reading source files (default: automatic)");
   AddGuardFlags(*cmd, args->guard);
   AddCommonFlags(*cmd, args->common);
-  cmd->callback([&ctx, args] { ctx.exit_code = RunUsb(ctx, *args); });
+  cmd->callback([&ctx, args] { ctx.exit_code = FinishCommand(args->common, RunUsb(ctx, *args)); });
 }
 
 }  // namespace mediaforge::cli

@@ -135,7 +135,8 @@ void AddVerifyCommand(CLI::App& app, RunContext& ctx) {
   cmd->add_option("--length", args->length, "How many bytes --sha256 covers (default: all)");
   cmd->add_option("--block-size", args->block_size, "Read size (default 4M)");
   AddCommonFlags(*cmd, args->common);
-  cmd->callback([&ctx, args] { ctx.exit_code = RunVerify(ctx, *args); });
+  cmd->callback(
+      [&ctx, args] { ctx.exit_code = FinishCommand(args->common, RunVerify(ctx, *args)); });
 }
 
 }  // namespace mediaforge::cli

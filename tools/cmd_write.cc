@@ -139,7 +139,8 @@ void AddWriteCommand(CLI::App& app, RunContext& ctx) {
   cmd->add_option("--readers", args->readers, "Threads reading the image (default: automatic)");
   AddGuardFlags(*cmd, args->guard);
   AddCommonFlags(*cmd, args->common);
-  cmd->callback([&ctx, args] { ctx.exit_code = RunWrite(ctx, *args); });
+  cmd->callback(
+      [&ctx, args] { ctx.exit_code = FinishCommand(args->common, RunWrite(ctx, *args)); });
 }
 
 }  // namespace mediaforge::cli

@@ -7,9 +7,9 @@
 #include <fstream>
 #include <random>
 
-#include "device/faulty_target.h"
 #include "device/target.h"
 #include "engine/sha256.h"
+#include "tests/support/faulty_target.h"
 #include "tests/support/test_support.h"
 
 namespace mediaforge::engine {
