@@ -10,24 +10,13 @@
 # Usage: bench/compare-usb.sh    Env: TREE_MB (2048), FILES (20000), SIZE (3G), RUNS (2, best
 #        of), SOURCE_TREE=DIR (use this tree), KEEP=1 (keep the work directory)
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-MF=${MEDIAFORGE:-$ROOT/build/tools/mediaforge}
-TREE_MB=${TREE_MB:-2048}
-FILES=${FILES:-20000}
 SIZE=${SIZE:-3G}
 RUNS=${RUNS:-2}
 for t in sfdisk mkfs.fat mcopy fsck.fat python3; do
   command -v "$t" >/dev/null || { echo "needs $t" >&2; exit 2; }
 done
-[ -x "$MF" ] || { echo "build mediaforge first ($MF)" >&2; exit 2; }
-WORK=$(mktemp -d /var/tmp/mf-compare-usb.XXXXXX)
-cleanup() { [ "${KEEP:-0}" = 1 ] && echo "kept $WORK" >&2 || rm -rf "$WORK"; }
-trap cleanup EXIT INT TERM
-TREE=${SOURCE_TREE:-$WORK/tree}
-if [ -z "${SOURCE_TREE:-}" ]; then
-  echo "generating $FILES files, ~$TREE_MB MiB" >&2
-  python3 "$ROOT/bench/gen_tree.py" "$TREE" "$FILES" "$TREE_MB"
-fi
+. "$(dirname "$0")/tree_setup.sh"
+mf_tree_setup compare-usb 20000 2048
 NFILES=$(find "$TREE" -type f | wc -l)
 TREE_BYTES=$(du -sb --apparent-size "$TREE" | cut -f1)
 warm() { sync; find "$TREE" -type f -exec cat {} + >/dev/null; }

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <random>
 
-#include "device/memory_target.h"
+#include "tests/support/memory_target.h"
 #include "device/target.h"
 #include "engine/stream_copy.h"
 

@@ -56,13 +56,10 @@ absl::StatusOr<GuardDecision> CheckTarget(const std::string& path, uint64_t requ
   for (const auto& m : disk.mounts) hard.push_back(m);
   if (disk.read_only) hard.push_back(absl::StrCat(disk.path, " is read-only"));
   if (!disk.removable) {
-    soft.push_back(absl::StrCat(disk.path, " is not removable (", disk.transport,
-                                "); pass --force if this really is the target"));
+    soft.push_back(absl::StrCat(disk.path, " is not removable (", disk.transport, ")"));
   }
   if (disk.size > kLargeDiskBytes) {
-    soft.push_back(absl::StrCat(disk.path,
-                                " is larger than 2 TiB; pass --force if this really "
-                                "is the target"));
+    soft.push_back(absl::StrCat(disk.path, " is larger than 2 TiB"));
   }
   uint64_t target_size = disk.size;
   if (resolved->partition) {
@@ -87,12 +84,13 @@ absl::StatusOr<GuardDecision> CheckTarget(const std::string& path, uint64_t requ
   }
   if (!soft.empty() && !policy.force) {
     d.reasons = std::move(soft);
+    d.force_would_allow = true;
     return d;
   }
   if (!policy.yes && !policy.interactive) {
     d.reasons.push_back(absl::StrCat(
-        path,
-        ": writing a block device without a terminal needs --yes (everything on it is lost)"));
+        path, ": no terminal to confirm on, and no consent given (everything on it is lost)"));
+    d.consent_would_allow = true;
     return d;
   }
   d.allowed = true;

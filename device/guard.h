@@ -29,6 +29,9 @@ struct GuardDecision {
   bool needs_confirmation = false;   // ask the user first (TTY, no --yes)
   std::vector<std::string> reasons;  // why refused, or what the user is about to overwrite
   std::string description;           // "/dev/sdb: 14.9 GiB SanDisk Ultra (usb)"
+  // Refused only for reasons the user may overrule (the CLI names its flag as the remedy):
+  bool force_would_allow = false;    // non-removable or > 2 TiB (GuardPolicy::force)
+  bool consent_would_allow = false;  // no terminal to ask on (GuardPolicy::yes)
 };
 
 // `required_bytes`: how much will be written (0 when unknown). Errors (exit 2) for paths that

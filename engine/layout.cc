@@ -72,16 +72,4 @@ absl::Status Layout::Finalize() {
   return absl::OkStatus();
 }
 
-uint64_t Layout::described_bytes() const {
-  uint64_t n = 0;
-  for (const Extent& e : extents_) {
-    if (e.length != Extent::kToEndOfStream) n += e.length;
-  }
-  return n;
-}
-
-bool Layout::has_unknown_length() const {
-  return !extents_.empty() && extents_.back().length == Extent::kToEndOfStream;
-}
-
 }  // namespace mediaforge::engine

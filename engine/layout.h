@@ -77,10 +77,6 @@ class Layout {
   absl::Status Finalize();
 
   const std::vector<Extent>& extents() const { return extents_; }
-  // Bytes the layout actually describes (the sum of extent lengths; unknown stream lengths
-  // are not counted).
-  uint64_t described_bytes() const;
-  bool has_unknown_length() const;
 
  private:
   uint64_t total_size_ = 0;

@@ -10,7 +10,7 @@
 #include "device/aligned_buffer.h"
 #include "engine/chunk_cursor.h"
 #include "engine/layout_reader.h"
-#include "engine/sha256.h"
+#include "device/sha256.h"
 #include "engine/stream_copy.h"
 #include "engine/work_queue.h"
 
@@ -233,7 +233,7 @@ absl::StatusOr<std::string> HashTarget(device::Target& target, uint64_t length,
       }
     });
   }
-  Sha256 sha;
+  device::Sha256 sha;
   uint64_t next_issue = 0, next_hash = 0;
   absl::Status status;
   std::vector<HSlot*> completed;

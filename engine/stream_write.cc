@@ -11,7 +11,7 @@
 #include "device/aligned_buffer.h"
 #include "engine/chunk_cursor.h"
 #include "engine/layout_reader.h"
-#include "engine/sha256.h"
+#include "device/sha256.h"
 #include "engine/stream_copy.h"
 #include "engine/work_queue.h"
 
@@ -205,7 +205,7 @@ class WritePipeline {
   std::vector<std::thread> threads_;
 
   WorkQueue<Slot*> hash_queue_;
-  std::optional<Sha256> sha_;
+  std::optional<device::Sha256> sha_;
   std::thread hasher_;
 
   std::mutex mu_;  // guards source_status_ and digests_

@@ -10,7 +10,7 @@
 #include <span>
 
 #include "device/gpt_check.h"
-#include "device/memory_target.h"
+#include "tests/support/memory_target.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   constexpr size_t kHead = 64 * 1024;

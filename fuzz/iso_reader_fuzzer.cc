@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <span>
 
-#include "device/memory_target.h"
+#include "tests/support/memory_target.h"
 #include "fs/iso9660/iso9660.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

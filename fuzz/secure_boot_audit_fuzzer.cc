@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <span>
 
-#include "device/memory_target.h"
+#include "tests/support/memory_target.h"
 #include "fs/pe/secure_boot_audit.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -207,8 +207,18 @@ void ReportProgressResult(const CLI::App& app, const RunContext& ctx, int exit_c
 }
 
 void EmitJson(const CommonFlags& flags, const nlohmann::json& j) {
-  if (!flags.json) return;
+  if (!flags.json || flags.json_emitted) return;
+  flags.json_emitted = true;
   std::cout << j.dump() << std::endl;
+}
+
+int FinishCommand(const CommonFlags& flags, int exit_code) {
+  if (exit_code != kExitOk) {
+    EmitJson(flags, {{"ok", false},
+                     {"error", absl::StrCat("failed with exit code ", exit_code,
+                                            " (the reason is on stderr)")}});
+  }
+  return exit_code;
 }
 
 void Say(absl::string_view text) { std::cerr << text << '\n'; }

@@ -39,6 +39,8 @@ struct CommonFlags {
   bool no_progress = false;
   std::string progress = "auto";      // --progress auto|bar|json|none
   const CLI::App* command = nullptr;  // names the command and its target in progress lines
+  // Set by EmitJson: the command's one JSON object is out (FinishCommand checks).
+  mutable bool json_emitted = false;
 };
 // Adds --json, --progress MODE and --no-progress (the same as --progress none).
 void AddCommonFlags(CLI::App& cmd, CommonFlags& flags);
@@ -86,6 +88,10 @@ void Say(absl::string_view text);
 int ReportError(const absl::Status& status);
 // The same, and with --json also the one JSON object on stdout: {"ok": false, "error": TEXT}.
 int ReportError(const CommonFlags& flags, const absl::Status& status);
+
+// Every command's callback ends here: with --json, a command that printed no object (a failure
+// path that only said something on stderr) still prints {"ok": false, "error": ...}.
+int FinishCommand(const CommonFlags& flags, int exit_code);
 
 // Asks "type yes to continue" on a TTY; false when there is no TTY or the answer is not yes.
 bool Confirm(const RunContext& ctx, absl::string_view question);

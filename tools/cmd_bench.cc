@@ -12,13 +12,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
-#include "device/faulty_target.h"
 #include "device/target.h"
 #include "engine/throughput/full_check.h"
 #include "engine/throughput/probe.h"
-#include "engine/throughput/speed_test.h"
 #include "engine/throughput/svg_plot.h"
+#include "engine/throughput/throughput_figures.h"
 #include "tools/commands.h"
 #include "tools/target_guard.h"
 
@@ -43,8 +41,6 @@ struct BenchArgs {
   uint64_t seed = 0;
   // Testing aids (hidden): make the target lie or fail, to see a fake drive's report and try
   // scripts' gating on exit code 1 without owning such a drive.
-  std::string simulate_fake;
-  std::string simulate_eio;
   GuardFlags guard;
   CommonFlags common;
 };
@@ -99,9 +95,10 @@ int RunSpeed(RunContext& ctx, const BenchArgs& args, device::Target& target, uin
       }
     }
     if (chosen.size() != args.tests.size()) {
-      Say("mediaforge: --test takes seq-write-qd1, seq-write-qd8, seq-read-qd1, seq-read-qd8, "
-          "rand-write-qd1, rand-write-qd32, rand-read-qd1, rand-read-qd32");
-      return kExitError;
+      return ReportError(args.common, absl::InvalidArgumentError(
+                                          "--test takes seq-write-qd1, seq-write-qd8, "
+                                          "seq-read-qd1, seq-read-qd8, rand-write-qd1, "
+                                          "rand-write-qd32, rand-read-qd1, rand-read-qd32"));
     }
     o.tests = chosen;
   }
@@ -119,10 +116,9 @@ int RunSpeed(RunContext& ctx, const BenchArgs& args, device::Target& target, uin
   };
   auto report = tp::RunSpeedTests(target, o);
   if (draw) std::fputs("\r\x1b[K", stderr);
-  if (!report.ok()) return ReportError(report.status());
+  if (!report.ok()) return ReportError(args.common, report.status());
   if (report->cancelled) {
-    Say("mediaforge: interrupted; no figures");
-    return kExitError;
+    return ReportError(args.common, absl::CancelledError("interrupted; no figures"));
   }
   out["io_engine"] = tp::IoEngineName(report->engine);
   if (!report->engine_note.empty()) out["io_engine_note"] = report->engine_note;
@@ -172,7 +168,8 @@ int WritePlot(const BenchArgs& args, const tp::FullReport& r) {
   f << tp::RenderSpeedPlotSvg(plot);
   f.close();
   if (!f) {
-    return ReportError(absl::UnavailableError(absl::StrCat(args.plot, ": cannot write the plot")));
+    return ReportError(args.common,
+                       absl::UnavailableError(absl::StrCat(args.plot, ": cannot write the plot")));
   }
   Say(absl::StrCat("plot written to ", args.plot));
   return kExitOk;
@@ -188,11 +185,11 @@ int RunFull(RunContext& ctx, const BenchArgs& args, device::Target& target, json
   o.progress = [&](const tp::FullProgress& p) { progress.Update(p.done, p.total); };
   auto report = tp::RunFullCheck(target, o);
   progress.Finish();
-  if (!report.ok()) return ReportError(report.status());
+  if (!report.ok()) return ReportError(args.common, report.status());
   const tp::FullReport& r = *report;
   if (r.cancelled) {
-    Say("mediaforge: interrupted; the --full pass gave no verdict");
-    return kExitError;
+    return ReportError(args.common,
+                       absl::CancelledError("interrupted; the --full pass gave no verdict"));
   }
   const uint64_t tested = r.samples.empty() ? 0 : r.samples.back().offset + r.samples.back().length;
   const double write_mb = r.write_seconds > 0 ? tested / r.write_seconds / 1e6 : 0;
@@ -249,7 +246,7 @@ int RunFull(RunContext& ctx, const BenchArgs& args, device::Target& target, json
 int RunProbe(RunContext& ctx, const BenchArgs& args, device::Target& target, json& out) {
   auto group = ParseSize(args.group);
   if (!group.ok() || *group < 4096 || *group % 4096 != 0) {
-    return ReportError(absl::InvalidArgumentError("--group must be a multiple of 4K"));
+    return ReportError(args.common, absl::InvalidArgumentError("--group must be a multiple of 4K"));
   }
   tp::ProbeOptions o;
   o.group = *group;
@@ -257,7 +254,7 @@ int RunProbe(RunContext& ctx, const BenchArgs& args, device::Target& target, jso
   o.seed = args.seed;
   o.cancel = &ctx.cancel;
   auto report = tp::RunProbe(target, o);
-  if (!report.ok()) return ReportError(report.status());
+  if (!report.ok()) return ReportError(args.common, report.status());
   const tp::ProbeReport& r = *report;
   json regions = json::array();
   if (r.first_bad) regions.push_back(RegionJson(*r.first_bad));
@@ -278,8 +275,7 @@ int RunProbe(RunContext& ctx, const BenchArgs& args, device::Target& target, jso
     Say(absl::StrCat("mediaforge: restoring the probed blocks FAILED: ", r.restore_error));
   }
   if (r.cancelled) {
-    Say("mediaforge: interrupted; the probe gave no verdict");
-    return kExitError;
+    return ReportError(args.common, absl::CancelledError("interrupted; the probe gave no verdict"));
   }
   Print(args.common,
         absl::StrFormat("%s: probe, %s declared, %d writes and %d reads in %.2f s%s", target.path(),
@@ -297,49 +293,25 @@ int RunProbe(RunContext& ctx, const BenchArgs& args, device::Target& target, jso
   return kExitProblem;
 }
 
-// --- target -------------------------------------------------------------------------------
-
-absl::StatusOr<std::unique_ptr<device::Target>> Simulate(const BenchArgs& args,
-                                                         std::unique_ptr<device::Target> t) {
-  if (args.simulate_fake.empty() && args.simulate_eio.empty()) return t;
-  device::FaultPlan plan;
-  if (!args.simulate_fake.empty()) {
-    auto real = ParseSize(args.simulate_fake);
-    if (!real.ok() || *real == 0) return absl::InvalidArgumentError("bad --simulate-fake size");
-    plan.alias_capacity = *real;
-    plan.reported_size = t->size();
-  }
-  if (!args.simulate_eio.empty()) {
-    std::vector<std::string> parts = absl::StrSplit(args.simulate_eio, ':');
-    auto at = ParseSize(parts[0]);
-    auto len = parts.size() > 1 ? ParseSize(parts[1]) : absl::StatusOr<uint64_t>(4096);
-    if (!at.ok() || !len.ok() || parts.size() > 2) {
-      return absl::InvalidArgumentError("bad --simulate-eio (OFFSET[:LENGTH])");
-    }
-    plan.eio_offset = *at;
-    plan.eio_length = *len;
-    plan.eio_on_read = true;
-  }
-  return std::unique_ptr<device::Target>(new device::FaultyTarget(std::move(t), plan));
-}
-
 int RunBench(RunContext& ctx, const BenchArgs& args) {
   if (!args.plot.empty() && !args.full) {
-    Say("mediaforge: --plot draws the speed over the offset of a --full pass; add --full");
-    return kExitError;
+    return ReportError(args.common,
+                       absl::InvalidArgumentError(
+                           "--plot draws the speed over the offset of a --full pass; add --full"));
   }
   std::optional<uint64_t> size;
   if (!args.size.empty()) {
     auto s = ParseSize(args.size);
-    if (!s.ok() || *s == 0) return ReportError(absl::InvalidArgumentError("bad --size"));
+    if (!s.ok() || *s == 0)
+      return ReportError(args.common, absl::InvalidArgumentError("bad --size"));
     size = *s;
   }
   struct stat st;
   const bool exists = ::stat(args.target.c_str(), &st) == 0;
   const bool is_file = !exists || S_ISREG(st.st_mode);
   if (is_file && (args.full || args.probe) && !size && (!exists || st.st_size == 0)) {
-    Say(absl::StrCat("mediaforge: ", args.target, " is empty; give --size for the test image"));
-    return kExitError;
+    return ReportError(args.common, absl::InvalidArgumentError(absl::StrCat(
+                                        args.target, " is empty; give --size for the test image")));
   }
   const char* action = args.full          ? "fill and read back every byte (--full)"
                        : !args.probe      ? "write benchmark data"
@@ -354,23 +326,22 @@ int RunBench(RunContext& ctx, const BenchArgs& args) {
   }
   auto opened = device::OpenTarget(args.target, {.write = true, .create = is_file});
   if (!opened.ok()) {
-    ReportError(opened.status());
+    ReportError(args.common, opened.status());
     return absl::IsFailedPrecondition(opened.status()) ? kExitProblem : kExitError;
   }
   if (is_file) {
     // Image files grow to --size (speed figures default to 1 GiB on a new or empty file).
     uint64_t want = size.value_or((*opened)->size() == 0 ? (1ull << 30) : 0);
     if (want > (*opened)->size() || ((args.full || args.probe) && size)) {
-      if (absl::Status s = (*opened)->Resize(want); !s.ok()) return ReportError(s);
+      if (absl::Status s = (*opened)->Resize(want); !s.ok()) return ReportError(args.common, s);
     }
   }
-  auto target = Simulate(args, std::move(*opened));
-  if (!target.ok()) return ReportError(target.status());
+  std::unique_ptr<device::Target> target = std::move(*opened);
 
   json out = {{"target", args.target}, {"results", json::array()}};
-  int rc = args.full    ? RunFull(ctx, args, **target, out)
-           : args.probe ? RunProbe(ctx, args, **target, out)
-                        : RunSpeed(ctx, args, **target, size.value_or(1ull << 30), out);
+  int rc = args.full    ? RunFull(ctx, args, *target, out)
+           : args.probe ? RunProbe(ctx, args, *target, out)
+                        : RunSpeed(ctx, args, *target, size.value_or(1ull << 30), out);
   if (rc == kExitError) return rc;
   out["ok"] = rc == kExitOk;
   EmitJson(args.common, out);
@@ -410,11 +381,10 @@ void AddBenchCommand(CLI::App& app, RunContext& ctx) {
                   "...");
   cmd->add_option("--group", args->group, "--probe: precision of the capacity found");
   cmd->add_option("--seed", args->seed, "Seed of the keyed data and random offsets");
-  cmd->add_option("--simulate-fake", args->simulate_fake)->group("");
-  cmd->add_option("--simulate-eio", args->simulate_eio)->group("");
   AddGuardFlags(*cmd, args->guard);
   AddCommonFlags(*cmd, args->common);
-  cmd->callback([&ctx, args] { ctx.exit_code = RunBench(ctx, *args); });
+  cmd->callback(
+      [&ctx, args] { ctx.exit_code = FinishCommand(args->common, RunBench(ctx, *args)); });
 }
 
 }  // namespace mediaforge::cli

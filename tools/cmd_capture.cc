@@ -70,7 +70,8 @@ void AddCaptureCommand(CLI::App& app, RunContext& ctx) {
   cmd->add_option("--bmap", args->bmap,
                   "Also write a bmaptool-compatible block map (v2.0) of the captured image");
   AddCommonFlags(*cmd, args->common);
-  cmd->callback([&ctx, args] { ctx.exit_code = RunCapture(ctx, *args); });
+  cmd->callback(
+      [&ctx, args] { ctx.exit_code = FinishCommand(args->common, RunCapture(ctx, *args)); });
 }
 
 }  // namespace mediaforge::cli

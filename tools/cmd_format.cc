@@ -255,7 +255,8 @@ void AddFormatCommand(CLI::App& app, RunContext& ctx) {
   AddSplitWimFlags(*cmd, args->split_wim);
   AddGuardFlags(*cmd, args->guard);
   AddCommonFlags(*cmd, args->common);
-  cmd->callback([&ctx, args] { ctx.exit_code = RunFormat(ctx, *args); });
+  cmd->callback(
+      [&ctx, args] { ctx.exit_code = FinishCommand(args->common, RunFormat(ctx, *args)); });
 }
 
 }  // namespace mediaforge::cli

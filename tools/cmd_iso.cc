@@ -176,7 +176,8 @@ void AddIsoCommand(CLI::App& app, RunContext& ctx) {
   cmd->add_option("--media-size", f.media_size,
                   "Split into OUT-01.iso, OUT-02.iso, ... of at most this size");
   AddCommonFlags(*cmd, f.common);
-  cmd->callback([flags, &ctx] { ctx.exit_code = RunIso(*flags, ctx); });
+  cmd->callback(
+      [flags, &ctx] { ctx.exit_code = FinishCommand(flags->common, RunIso(*flags, ctx)); });
 }
 
 }  // namespace mediaforge::cli

@@ -212,7 +212,7 @@ void AddListCommand(CLI::App& app, RunContext& ctx) {
   cmd->add_flag("-b,--bytes", args->bytes, "Sizes in bytes instead of 14.9G");
   cmd->add_flag("-n,--noheadings", args->no_headings, "Leave out the heading line");
   AddCommonFlags(*cmd, args->common);
-  cmd->callback([&ctx, args] { ctx.exit_code = RunList(*args); });
+  cmd->callback([&ctx, args] { ctx.exit_code = FinishCommand(args->common, RunList(*args)); });
 }
 
 }  // namespace mediaforge::cli

@@ -21,7 +21,7 @@
 #include "device/disk_watcher.h"
 #include "engine/image_source.h"
 #include "engine/layout_reader.h"
-#include "engine/sha256.h"
+#include "device/sha256.h"
 #include "engine/station/record_store.h"
 #include "engine/station/selection.h"
 #include "engine/station/stick_job.h"
@@ -82,7 +82,7 @@ absl::StatusOr<std::string> ImageSha256(const engine::ImageSource& source,
   auto layout = source.MakeLayout();
   if (!layout.ok()) return layout.status();
   engine::LayoutReader reader(*layout);
-  engine::Sha256 sha;
+  device::Sha256 sha;
   std::vector<std::byte> buf(4u << 20);
   const uint64_t total = layout->total_size();
   for (uint64_t off = 0; off < total;) {

@@ -239,7 +239,7 @@ void AddUsbCommand(CLI::App& app, RunContext& ctx) {
   AddSplitWimFlags(*cmd, args->split_wim);
   AddGuardFlags(*cmd, args->guard);
   AddCommonFlags(*cmd, args->common);
-  cmd->callback([&ctx, args] { ctx.exit_code = RunUsb(ctx, *args); });
+  cmd->callback([&ctx, args] { ctx.exit_code = FinishCommand(args->common, RunUsb(ctx, *args)); });
 }
 
 }  // namespace mediaforge::cli

@@ -279,7 +279,8 @@ void AddVerifyCommand(CLI::App& app, RunContext& ctx) {
                 "list every repaired range");
   AddGuardFlags(*cmd, args->guard);
   AddCommonFlags(*cmd, args->common);
-  cmd->callback([&ctx, args] { ctx.exit_code = RunVerify(ctx, *args); });
+  cmd->callback(
+      [&ctx, args] { ctx.exit_code = FinishCommand(args->common, RunVerify(ctx, *args)); });
 }
 
 }  // namespace mediaforge::cli

@@ -230,7 +230,8 @@ void AddWriteCommand(CLI::App& app, RunContext& ctx) {
                 "Write a sparse image's holes as zeros even where the device offloads zeroing");
   AddGuardFlags(*cmd, args->guard);
   AddCommonFlags(*cmd, args->common);
-  cmd->callback([&ctx, args] { ctx.exit_code = RunWrite(ctx, *args); });
+  cmd->callback(
+      [&ctx, args] { ctx.exit_code = FinishCommand(args->common, RunWrite(ctx, *args)); });
 }
 
 }  // namespace mediaforge::cli

@@ -3,7 +3,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <string_view>
 #include <thread>
 
 #include "tools/cli_common.h"
@@ -68,7 +70,14 @@ int main(int argc, char** argv) {
     rc = ctx.exit_code;
   } catch (const CLI::ParseError& e) {
     rc = app.exit(e);
-    if (rc != 0) rc = kExitError;
+    if (rc != 0) {
+      rc = kExitError;
+      // A usage error stops before any command runs; --json still gets its one object.
+      const bool json = std::any_of(argv + 1, argv + argc,
+                                    [](const char* a) { return std::string_view(a) == "--json"; });
+      CommonFlags flags{.json = json};
+      EmitJson(flags, {{"ok", false}, {"error", e.what()}});
+    }
   }
   ReportProgressResult(app, ctx, rc);
   std::fflush(stdout);

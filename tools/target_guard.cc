@@ -26,6 +26,8 @@ int GuardTargets(const RunContext& ctx, const std::vector<std::string>& targets,
         Say(absl::StrCat("  - ", r));
         if (refusals) refusals->push_back(r);
       }
+      if (d->force_would_allow) Say("  (pass --force if this really is the target)");
+      if (d->consent_would_allow) Say("  (pass --yes to write without asking)");
       rc = kExitProblem;
       continue;
     }

@@ -50,13 +50,13 @@ absl::StatusOr<EmbeddedImage> PlanEfiDirImage(const std::string& directory,
   options.device_offset = 0;
   auto tree = EspTree(directory);
   if (!tree.ok()) {
-    return absl::Status(tree.status().code(),
-                        absl::StrCat("--efi-dir ", directory, ": ", tree.status().message()));
+    return absl::Status(tree.status().code(), absl::StrCat("EFI boot directory ", directory, ": ",
+                                                           tree.status().message()));
   }
   auto bytes = fat32::SizeForTree(options, *tree, kEfiImageSlackBytes);
   if (!bytes.ok()) {
-    return absl::Status(bytes.status().code(),
-                        absl::StrCat("--efi-dir ", directory, ": ", bytes.status().message()));
+    return absl::Status(bytes.status().code(), absl::StrCat("EFI boot directory ", directory, ": ",
+                                                            bytes.status().message()));
   }
   options.volume_bytes = *bytes;
   EmbeddedImage image;

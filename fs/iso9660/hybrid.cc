@@ -1,12 +1,12 @@
 #include "fs/iso9660/hybrid.h"
 
+#include <openssl/evp.h>
 #include <zlib.h>
 
 #include <cstring>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
-#include "engine/sha256.h"
 #include "fs/iso9660/on_disk.h"
 
 namespace mediaforge::iso9660 {
@@ -73,10 +73,12 @@ uint32_t GptCrc32(const void* data, size_t n) {
 }
 
 void DeriveGuid(const std::string& seed, uint8_t out[16]) {
-  std::string hex = engine::Sha256Hex(std::as_bytes(std::span(seed.data(), seed.size())));
-  for (int i = 0; i < 16; ++i) {
-    out[i] = static_cast<uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
-  }
+  // The first 16 bytes of SHA-256(seed) (OpenSSL EVP; fs/ uses nothing of the engine but the
+  // layout).
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_length = 0;
+  EVP_Digest(seed.data(), seed.size(), digest, &digest_length, EVP_sha256(), nullptr);
+  for (int i = 0; i < 16; ++i) out[i] = digest[i];
   out[7] = static_cast<uint8_t>((out[7] & 0x0F) | 0x40);  // version 4 (time_hi, stored LE)
   out[8] = static_cast<uint8_t>((out[8] & 0x3F) | 0x80);  // RFC 4122 variant
 }

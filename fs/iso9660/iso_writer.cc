@@ -49,12 +49,12 @@ struct BootSetup {
 absl::StatusOr<BootSetup> PrepareBoot(const IsoWriteOptions& o, SourceNode& root) {
   BootSetup b;
   if (o.bios_boot) {
-    auto n = FindBootFile(root, *o.bios_boot, "--bios-boot", o.source_dir);
+    auto n = FindBootFile(root, *o.bios_boot, "BIOS boot image", o.source_dir);
     if (!n.ok()) return n.status();
     b.bios = *n;
   }
   if (o.efi_boot) {
-    auto n = FindBootFile(root, *o.efi_boot, "--efi-boot", o.source_dir);
+    auto n = FindBootFile(root, *o.efi_boot, "EFI boot image", o.source_dir);
     if (!n.ok()) return n.status();
     b.efi = *n;
   }
@@ -62,7 +62,7 @@ absl::StatusOr<BootSetup> PrepareBoot(const IsoWriteOptions& o, SourceNode& root
     SourceNode* dir = FindNode(root, *o.efi_dir);
     if (dir == nullptr || !dir->is_directory()) {
       return absl::NotFoundError(
-          absl::StrCat("--efi-dir ", *o.efi_dir, ": no such directory in ", o.source_dir));
+          absl::StrCat("EFI boot directory ", *o.efi_dir, ": no such directory in ", o.source_dir));
     }
     auto image = PlanEfiDirImage(absl::StrCat(o.source_dir, "/", *o.efi_dir), o.date);
     if (!image.ok()) return image.status();
@@ -138,28 +138,31 @@ void CountFiles(SourceNode& root, PlannedIsoVolume& v) {
 absl::Status ValidateIsoOptions(const IsoWriteOptions& o) {
   if (o.source_dir.empty()) return absl::InvalidArgumentError("SRC_DIR is missing");
   if (o.efi_boot && o.efi_dir) {
-    return absl::InvalidArgumentError("--efi-boot and --efi-dir exclude each other");
+    return absl::InvalidArgumentError(
+        "an EFI boot image and an EFI boot directory exclude each other");
   }
   if (o.isohybrid_mbr && o.grub2_mbr) {
-    return absl::InvalidArgumentError("--isohybrid-mbr and --grub2-mbr exclude each other");
+    return absl::InvalidArgumentError(
+        "the isohybrid and the GRUB2 MBR templates exclude each other");
   }
   if (!o.bios_boot && (o.boot_load_size || o.boot_info_table)) {
-    return absl::InvalidArgumentError("--boot-load-size and --boot-info-table need --bios-boot");
+    return absl::InvalidArgumentError(
+        "a boot load size or boot info table needs a BIOS boot image");
   }
   if ((o.isohybrid_mbr || o.grub2_mbr) && !o.bios_boot) {
     return absl::InvalidArgumentError(
-        "--isohybrid-mbr / --grub2-mbr patch the MBR with the BIOS boot image: give --bios-boot");
+        "a hybrid MBR template is patched with the BIOS boot image, and there is none");
   }
   if (o.boot_load_size && *o.boot_load_size == 0) {
-    return absl::InvalidArgumentError("--boot-load-size must be at least 1");
+    return absl::InvalidArgumentError("the boot load size must be at least 1 sector");
   }
   if (o.label.size() > 32) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--label '", o.label, "' is longer than 32 characters"));
+        absl::StrCat("label '", o.label, "' is longer than 32 characters"));
   }
   if (o.media_size && *o.media_size < kMinMediaSize) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--media-size ", *o.media_size, " is below the minimum of ", kMinMediaSize));
+        absl::StrCat("media size ", *o.media_size, " is below the minimum of ", kMinMediaSize));
   }
   struct stat st;
   if (::stat(o.source_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -239,8 +242,8 @@ absl::StatusOr<IsoPlan> PlanIsoTree(const IsoWriteOptions& o, std::unique_ptr<So
     if (!layout.ok()) return layout.status();
     if (layout->total_size() > *o.media_size) {
       return absl::InternalError(absl::StrCat("volume ", i + 1, " came out at ",
-                                              layout->total_size(), " bytes, over --media-size ",
-                                              *o.media_size));
+                                              layout->total_size(),
+                                              " bytes, over the media size of ", *o.media_size));
     }
     PlannedIsoVolume v{std::move(*layout), p.sequence};
     CountFiles(*split.roots[i], v);

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "device/errors.h"
-#include "engine/sha256.h"
+#include "device/sha256.h"
 
 namespace mediaforge::media {
 namespace {
@@ -18,7 +18,7 @@ absl::StatusOr<std::string> HashDiskFile(const std::string& path, uint64_t size)
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return device::ErrnoError(errno, "open", path, std::nullopt);
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  engine::Sha256 sha;
+  device::Sha256 sha;
   std::vector<std::byte> buf(1 << 20);
   uint64_t done = 0;
   while (true) {
@@ -52,7 +52,7 @@ absl::StatusOr<std::string> BuildManifest(TreeNode& root, const std::vector<std:
     if (std::find(skip.begin(), skip.end(), rel) != skip.end()) return;
     absl::StatusOr<std::string> hex;
     if (n.content) {
-      hex = engine::Sha256Hex(*n.content);
+      hex = device::Sha256Hex(*n.content);
     } else {
       hex = HashDiskFile(n.source_path, n.size);
     }

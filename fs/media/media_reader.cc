@@ -7,7 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "device/partition_table.h"
-#include "engine/sha256.h"
+#include "device/sha256.h"
 #include "fs/fat32/fat_reader.h"
 #include "fs/iso9660/iso9660.h"
 
@@ -65,7 +65,7 @@ class IsoFiles : public MediaFiles {
   absl::StatusOr<std::string> Sha256(const std::string& path) override {
     const iso9660::IsoEntry* e = Find(path);
     if (e == nullptr) return absl::NotFoundError("missing from the media");
-    engine::Sha256 sha;
+    device::Sha256 sha;
     for (const auto& x : e->extents) {
       auto s = ReadRange(target_, x.offset, x.length,
                          [&](std::span<const std::byte> b) { sha.Update(b); });
@@ -105,7 +105,7 @@ class FatFiles : public MediaFiles {
   absl::StatusOr<std::string> Sha256(const std::string& path) override {
     auto f = Find(path);
     if (!f.ok()) return absl::NotFoundError("missing from the media");
-    engine::Sha256 sha;
+    device::Sha256 sha;
     uint64_t left = f->size;
     if (left == 0) return sha.FinalHex();
     auto chain = volume_->Chain(f->first_cluster);

@@ -54,11 +54,13 @@ TEST(Guard, LoopDeviceNeedsForceAndYesAndRoom) {
   ASSERT_TRUE(no_force.ok());
   EXPECT_FALSE(no_force->allowed);  // loop devices are not removable
   EXPECT_NE(no_force->reasons[0].find("not removable"), std::string::npos);
+  EXPECT_TRUE(no_force->force_would_allow);
+  EXPECT_EQ(no_force->reasons[0].find("--"), std::string::npos);  // no CLI flag in the library
 
   auto no_yes = CheckTarget(loop->path(), 0, {.force = true, .interactive = false});
   ASSERT_TRUE(no_yes.ok());
   EXPECT_FALSE(no_yes->allowed);
-  EXPECT_NE(no_yes->reasons[0].find("--yes"), std::string::npos);
+  EXPECT_TRUE(no_yes->consent_would_allow);
 
   auto tty = CheckTarget(loop->path(), 0, {.force = true, .interactive = true});
   ASSERT_TRUE(tty.ok());

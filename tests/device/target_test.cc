@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <random>
 
-#include "device/faulty_target.h"
+#include "tests/support/faulty_target.h"
 #include "engine/stream_copy.h"
 #include "tests/support/test_support.h"
 

@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "device/memory_target.h"
+#include "tests/support/memory_target.h"
 #include "engine/bmap_layout.h"
 #include "engine/digest.h"
 #include "engine/stream_copy.h"

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <random>
 
-#include "device/faulty_target.h"
+#include "tests/support/faulty_target.h"
 #include "device/target.h"
 #include "engine/image_source.h"
 #include "engine/stream_copy.h"

@@ -16,17 +16,9 @@ namespace mediaforge::engine {
 namespace {
 
 using testing::ReadWholeFile;
+constexpr auto Entries = testing::DirectoryEntries;
 using testing::TempDir;
 using testing::WriteWholeFile;
-
-std::vector<std::string> Entries(const std::filesystem::path& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    names.push_back(e.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 std::string Text(const std::filesystem::path& p) {
   auto v = ReadWholeFile(p);
@@ -36,6 +28,21 @@ std::string Text(const std::filesystem::path& p) {
 void Put(Destination& d, const std::string& text) {
   ASSERT_TRUE(d.target().Resize(text.size()).ok());
   ASSERT_TRUE(device::WriteFully(d.target(), std::as_bytes(std::span(text)), 0).ok());
+}
+
+// Writes `text`, commits, and checks: the content, the mode, the directory synced, and that the
+// file is the only entry of its directory.
+void CommitAndExpect(Destination& d, const std::string& text, mode_t mode) {
+  Put(d, text);
+  ASSERT_TRUE(d.Commit().ok());
+  EXPECT_TRUE(d.committed());
+  EXPECT_TRUE(d.directory_synced());
+  const std::filesystem::path path = d.path();
+  EXPECT_EQ(Text(path), text);
+  EXPECT_EQ(Entries(path.parent_path()), std::vector<std::string>{path.filename().string()});
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, mode);
 }
 
 class DestinationTest : public ::testing::TestWithParam<bool> {
@@ -61,15 +68,7 @@ TEST_P(DestinationTest, NewFileAppearsOnlyOnCommit) {
     EXPECT_EQ(names[0].rfind(".new.img.mediaforge-", 0), 0u) << names[0];
   }
   EXPECT_FALSE(std::filesystem::exists(path));
-  Put(**d, "fresh content");
-  ASSERT_TRUE((*d)->Commit().ok());
-  EXPECT_TRUE((*d)->committed());
-  EXPECT_TRUE((*d)->directory_synced());
-  EXPECT_EQ(Text(path), "fresh content");
-  EXPECT_EQ(Entries(dir.path()), std::vector<std::string>{"new.img"});
-  struct stat st;
-  ASSERT_EQ(::stat(path.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0644u);
+  CommitAndExpect(**d, "fresh content", 0644);
 }
 
 TEST_P(DestinationTest, CommitReplacesAnExistingFileKeepingItsMode) {
@@ -80,13 +79,7 @@ TEST_P(DestinationTest, CommitReplacesAnExistingFileKeepingItsMode) {
   auto d = Destination::Open(path.string(), Options());
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ(Text(path), "old content that is longer");  // untouched while writing
-  Put(**d, "new");
-  ASSERT_TRUE((*d)->Commit().ok());
-  EXPECT_EQ(Text(path), "new");
-  EXPECT_EQ(Entries(dir.path()), std::vector<std::string>{"old.img"});
-  struct stat st;
-  ASSERT_EQ(::stat(path.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  CommitAndExpect(**d, "new", 0600);
 }
 
 TEST_P(DestinationTest, AbortAndDestructionLeaveTheOldFileAndNothingElse) {

@@ -7,25 +7,17 @@
 
 #include <filesystem>
 
-#include "device/faulty_target.h"
+#include "tests/support/faulty_target.h"
 #include "tests/support/test_support.h"
 
 namespace mediaforge::engine {
 namespace {
 
 using testing::ReadWholeFile;
+constexpr auto Entries = testing::DirectoryEntries;
 using testing::TempDir;
 using testing::WritePatternFile;
 using testing::WriteWholeFile;
-
-std::vector<std::string> Entries(const std::filesystem::path& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    names.push_back(e.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 // Stores one byte wrong, as a failing flash cell would: writes pass, the read-back differs.
 class FlipOneByte final : public device::Target {

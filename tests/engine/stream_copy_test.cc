@@ -7,9 +7,9 @@
 #include <fstream>
 #include <random>
 
-#include "device/faulty_target.h"
 #include "device/target.h"
-#include "engine/sha256.h"
+#include "device/sha256.h"
+#include "tests/support/faulty_target.h"
 #include "tests/support/test_support.h"
 
 namespace mediaforge::engine {
@@ -53,7 +53,7 @@ TEST(StreamCopy, WritesEveryExtentKindAndLeavesGapsZero) {
   std::copy_n(src.begin() + 100, 2'000'000, expected.begin() + 4096);
   std::copy_n(src.begin(), 3000, expected.begin() + (6 << 20));
   EXPECT_TRUE(out == expected);
-  EXPECT_EQ(*report->sha256, Sha256Hex(std::as_bytes(std::span(expected.data(), expected.size()))));
+  EXPECT_EQ(*report->sha256, device::Sha256Hex(std::as_bytes(std::span(expected.data(), expected.size()))));
 
   auto verify = VerifyLayout(layout, *target, {});
   ASSERT_TRUE(verify.ok()) << verify.status();
@@ -179,7 +179,7 @@ TEST(StreamCopy, ParallelFillersKeepHashOrderAndBytes) {
     auto r = StreamLayout(layout, targets, opts);
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_TRUE(ReadWholeFile(dir / ("out" + std::to_string(fillers))) == expected) << fillers;
-    EXPECT_EQ(*r->sha256, Sha256Hex(std::as_bytes(std::span(expected.data(), expected.size()))));
+    EXPECT_EQ(*r->sha256, device::Sha256Hex(std::as_bytes(std::span(expected.data(), expected.size()))));
     EXPECT_TRUE(std::is_sorted(r->digests.begin(), r->digests.end(),
                                [](auto& a, auto& b) { return a.offset < b.offset; }));
     auto v = VerifyDigests(*target, r->digests, {});

@@ -23,7 +23,7 @@
 #include <fstream>
 #include <thread>
 
-#include "engine/sha256.h"
+#include "device/sha256.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/test_support.h"
 
@@ -202,7 +202,7 @@ TEST(StationCli, ThreeSticksArriveAndAreRecorded) {
   json h = json::parse(testing::LastJsonLine(history.output));
   ASSERT_EQ(h["records"].size(), 3u) << h.dump();
   auto img = testing::ReadWholeFile(s.image);
-  std::string sha = engine::Sha256Hex(std::as_bytes(std::span(img.data(), img.size())));
+  std::string sha = device::Sha256Hex(std::as_bytes(std::span(img.data(), img.size())));
   for (const auto& r : h["records"]) {
     EXPECT_EQ(r["operator"], "tester");
     EXPECT_EQ(r["result"], "written");

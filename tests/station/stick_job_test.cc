@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "device/faulty_target.h"
+#include "tests/support/faulty_target.h"
 #include "engine/image_source.h"
 #include "tests/support/test_support.h"
 

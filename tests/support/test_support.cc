@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -150,6 +151,15 @@ void WritePatternFile(const fs::path& path, uint64_t size, uint64_t seed) {
     out.write(reinterpret_cast<const char*>(block.data()), static_cast<std::streamsize>(n));
     size -= n;
   }
+}
+
+std::vector<std::string> DirectoryEntries(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 std::vector<char> ReadWholeFile(const fs::path& path) {

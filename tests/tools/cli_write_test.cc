@@ -2,6 +2,7 @@
 // and on loop devices we attach, exit codes, --json shapes, targets left unchanged on refusal.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "nlohmann/json.hpp"
@@ -204,6 +205,45 @@ TEST(CliVerify, StructuralCheckOfAnIsoFindsADamagedBootCatalog) {
   auto bad = Cli({"verify", iso, "--json"});
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
   EXPECT_EQ(LastJson(bad.output)["ok"], false) << bad.output;
+}
+
+// cli-contract.md: --json prints exactly one JSON object on stdout, also on failure, for every
+// command; and the hidden `create` stays out of --help.
+TEST(CliJson, EveryCommandPrintsOneObjectOnFailure) {
+  TempDir dir;
+  testing::WriteWholeFile(dir / "small.img", std::string(4096, 'x'));
+  const std::string d = dir.path().string();
+  const std::vector<std::string> failing = {
+      "format " + d + "/x.img --fat 13 --size 1M",
+      "format " + d + "/x.img",  // no --size, no --from: nothing to size the image by
+      "format " + d + "/no/such/dir/x.img --size 8M",
+      "format " + d + "/x.img --size 1M --from " + d + "/missing",
+      "iso " + d + "/missing -o " + d + "/x.iso",
+      "usb " + d + "/missing " + d + "/x.img",
+      "write " + d + "/missing.img " + d + "/out.img",
+      "capture " + d + "/missing -o " + d + "/cap.img",
+      "verify " + d + "/missing",
+      "bench " + d + "/small.img --full --probe",
+      "bench " + d + "/bench.img --plot x.svg",
+      "bench " + d + "/empty-new.img --full",
+  };
+  for (const std::string& args : failing) {
+    const std::string out = d + "/stdout";
+    auto r = testing::RunShell(testing::MediaforgeCli() + " " + args + " --json >" + out +
+                               " 2>/dev/null");
+    EXPECT_NE(r.exit_code, 0) << args;
+    auto text = ReadWholeFile(out);
+    std::string stdout_text(text.begin(), text.end());
+    ASSERT_FALSE(stdout_text.empty()) << args << ": nothing on stdout";
+    EXPECT_EQ(std::count(stdout_text.begin(), stdout_text.end(), '\n'), 1)
+        << args << ": " << stdout_text;
+    auto j = nlohmann::json::parse(stdout_text, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << args << ": " << stdout_text;
+    EXPECT_EQ(j["ok"], false) << args << ": " << stdout_text;
+    EXPECT_TRUE(j["error"].is_string()) << args << ": " << stdout_text;
+  }
+  auto help = Cli({"--help"});
+  EXPECT_EQ(help.output.find("create"), std::string::npos) << help.output;
 }
 
 }  // namespace

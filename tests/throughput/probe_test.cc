@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/bench/bench_test_util.h"
+#include "tests/throughput/throughput_test_util.h"
 
 namespace mediaforge::engine::throughput {
 namespace {

@@ -1,8 +1,10 @@
 // `mediaforge bench` end to end: the --json shape of cli-contract.md, the SVG, exit codes 0/1/2
-// on image files (lying and failing ones through the hidden --simulate-* flags), and the guard
+// on image files and on lying device-mapper devices built here over a loop device, and the guard
 // and figures on a loop device attached here.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <optional>
 #include <string>
 
 #include "nlohmann/json.hpp"
@@ -87,17 +89,64 @@ TEST(BenchCli, FullPassJsonAndPlot) {
   EXPECT_EQ(check.exit_code, 0) << check.output;
 }
 
+// A lying device made of real parts: a device-mapper table over a loop device this test
+// attached (fake capacity: several linear segments onto the same 16 MiB; a bad region: the
+// "error" target). Removed, and the loop device detached, in every exit path.
+class MappedDevice {
+ public:
+  // `table` in dmsetup's format with LOOP standing for the loop device.
+  static std::optional<MappedDevice> Create(const TempDir& dir, uint64_t backing_bytes,
+                                            std::string table, std::string* why) {
+    if (!testing::HaveTool("dmsetup")) {
+      *why = "needs dmsetup";
+      return std::nullopt;
+    }
+    testing::WritePatternFile(dir / "backing", backing_bytes, 5);
+    auto loop = LoopDevice::Attach(dir / "backing", false, true, why);
+    if (!loop) return std::nullopt;
+    for (size_t at = table.find("LOOP"); at != std::string::npos; at = table.find("LOOP")) {
+      table.replace(at, 4, loop->path());
+    }
+    std::string name = "mf-bench-test-" + std::to_string(::getpid());
+    auto r = testing::RunShell("printf '" + table + "' | dmsetup create " + name);
+    if (r.exit_code != 0) {
+      *why = "dmsetup create failed: " + r.output;
+      return std::nullopt;
+    }
+    return MappedDevice(std::move(*loop), name);
+  }
+  MappedDevice(MappedDevice&& o) noexcept : loop_(std::move(o.loop_)), name_(std::move(o.name_)) {
+    o.name_.clear();
+  }
+  ~MappedDevice() {
+    if (!name_.empty()) testing::RunShell("dmsetup remove --retry " + name_);
+  }
+  std::string path() const { return "/dev/mapper/" + name_; }
+
+ private:
+  MappedDevice(LoopDevice loop, std::string name)
+      : loop_(std::move(loop)), name_(std::move(name)) {}
+  LoopDevice loop_;
+  std::string name_;
+};
+
 TEST(BenchCli, FakeCapacityExitsOneFromFullAndProbe) {
   TempDir dir;
-  std::string img = (dir / "img").string();
-  CliRun full = Bench(dir, img + " --size 64M --full --simulate-fake 16M --json");
+  std::string why;
+  // 64 MiB declared, 16 MiB real: every 16 MiB maps onto the same backing bytes.
+  auto fake = MappedDevice::Create(dir, 16 * kMiB,
+                                   "0 32768 linear LOOP 0\\n32768 32768 linear LOOP 0\\n"
+                                   "65536 32768 linear LOOP 0\\n98304 32768 linear LOOP 0\\n",
+                                   &why);
+  if (!fake) GTEST_SKIP() << why;
+  CliRun full = Bench(dir, fake->path() + " --full --yes --force --json");
   ASSERT_EQ(full.exit_code, 1) << full.err;
   EXPECT_EQ(full.out["full"]["usable_bytes"], 16 * kMiB);
   ASSERT_EQ(full.out["full"]["bad_regions"].size(), 1u);
   EXPECT_EQ(full.out["full"]["bad_regions"][0]["kind"], "aliased");
   EXPECT_EQ(full.out["full"]["bad_regions"][0]["offset"], 16 * kMiB);
 
-  CliRun probe = Bench(dir, img + " --probe --simulate-fake 16M --json");
+  CliRun probe = Bench(dir, fake->path() + " --probe --yes --force --json");
   ASSERT_EQ(probe.exit_code, 1) << probe.err;
   EXPECT_TRUE(probe.out["probe"]["fake"].get<bool>());
   EXPECT_LE(probe.out["probe"]["usable_bytes"].get<uint64_t>(), 16 * kMiB);
@@ -107,7 +156,13 @@ TEST(BenchCli, FakeCapacityExitsOneFromFullAndProbe) {
 
 TEST(BenchCli, EioRegionExitsOneWithItsOffset) {
   TempDir dir;
-  CliRun r = Bench(dir, (dir / "img").string() + " --size 16M --full --simulate-eio 5M:8K --json");
+  std::string why;
+  // 16 MiB with 8 KiB at 5 MiB that fail every read and write.
+  auto bad = MappedDevice::Create(
+      dir, 16 * kMiB, "0 10240 linear LOOP 0\\n10240 16 error\\n10256 22512 linear LOOP 10256\\n",
+      &why);
+  if (!bad) GTEST_SKIP() << why;
+  CliRun r = Bench(dir, bad->path() + " --full --yes --force --json");
   ASSERT_EQ(r.exit_code, 1) << r.err;
   const json& regions = r.out["full"]["bad_regions"];
   ASSERT_EQ(regions.size(), 1u) << regions.dump();
@@ -127,6 +182,11 @@ TEST(BenchCli, UsageAndIoErrorsExitTwo) {
   EXPECT_EQ(Bench(dir, img + " --full").exit_code, 2);  // empty new file: needs --size
   EXPECT_EQ(Bench(dir, dir.path().string()).exit_code, 2);
   EXPECT_EQ(Bench(dir, "").exit_code, 2);
+  // --json: one object on stdout on failure too.
+  CliRun usage = Bench(dir, img + " --full --probe --json");
+  EXPECT_EQ(usage.exit_code, 2);
+  EXPECT_EQ(usage.out["ok"], false) << usage.err;
+  EXPECT_TRUE(usage.out["error"].is_string());
 }
 
 TEST(BenchCli, LoopDeviceNeedsYesThenMeasures) {

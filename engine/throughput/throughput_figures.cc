@@ -1,4 +1,4 @@
-#include "engine/throughput/speed_test.h"
+#include "engine/throughput/throughput_figures.h"
 
 #include <algorithm>
 #include <chrono>
@@ -97,7 +97,7 @@ absl::StatusOr<SpeedReport> RunSpeedTests(device::Target& target, const SpeedOpt
   if (size == 0) {
     return absl::InvalidArgumentError(
         absl::StrCat(target.path(), ": needs at least 1 MiB to measure (target holds ",
-                     target.size(), " bytes, --size ", options.size, ")"));
+                     target.size(), " bytes, asked for ", options.size, ")"));
   }
   SpeedReport report;
   report.size = size;

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "device/faulty_target.h"
+#include "tests/support/faulty_target.h"
 #include "device/target.h"
 #include "tests/support/test_support.h"
 

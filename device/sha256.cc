@@ -1,10 +1,10 @@
-#include "engine/sha256.h"
+#include "device/sha256.h"
 
 #include <openssl/evp.h>
 
 #include <stdexcept>
 
-namespace mediaforge::engine {
+namespace mediaforge::device {
 
 struct Sha256::Ctx {
   EVP_MD_CTX* md = nullptr;
@@ -44,4 +44,4 @@ std::string Sha256Hex(std::span<const std::byte> data) {
   return h.FinalHex();
 }
 
-}  // namespace mediaforge::engine
+}  // namespace mediaforge::device

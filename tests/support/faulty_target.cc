@@ -1,4 +1,4 @@
-#include "device/faulty_target.h"
+#include "tests/support/faulty_target.h"
 
 #include <cerrno>
 

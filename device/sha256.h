@@ -6,7 +6,7 @@
 #include <span>
 #include <string>
 
-namespace mediaforge::engine {
+namespace mediaforge::device {
 
 class Sha256 {
  public:
@@ -26,4 +26,4 @@ class Sha256 {
 // One-shot helper.
 std::string Sha256Hex(std::span<const std::byte> data);
 
-}  // namespace mediaforge::engine
+}  // namespace mediaforge::device

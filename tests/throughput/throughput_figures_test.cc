@@ -1,10 +1,10 @@
 // Throughput figures on a regular file and on a loop device: all eight present, positive, with
 // their spread; performance itself is measured in bench/, never asserted here.
-#include "engine/throughput/speed_test.h"
+#include "engine/throughput/throughput_figures.h"
 
 #include <gtest/gtest.h>
 
-#include "tests/bench/bench_test_util.h"
+#include "tests/throughput/throughput_test_util.h"
 
 namespace mediaforge::engine::throughput {
 namespace {

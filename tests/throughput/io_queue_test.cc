@@ -6,7 +6,7 @@
 
 #include "device/aligned_buffer.h"
 #include "engine/throughput/keyed_block.h"
-#include "tests/bench/bench_test_util.h"
+#include "tests/throughput/throughput_test_util.h"
 
 namespace mediaforge::engine::throughput {
 namespace {
