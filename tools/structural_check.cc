@@ -126,8 +126,8 @@ absl::StatusOr<StructureReport> CheckStructure(device::Target& target) {
                                     table->partitions.size()));
   if (device::HasGpt(target, 512) || table->label == "gpt") {
     if (table->label != "gpt") r.found.push_back("GPT beside the MBR (hybrid layout)");
-    for (const auto& p : device::CheckGpt(target, size, 512)) {
-      r.problems.push_back({absl::StrCat(target.path(), ": GPT"), p.offset, p.what});
+    for (const auto& p : device::CheckGpt(target, size, 512).problems) {
+      r.problems.push_back({absl::StrCat(target.path(), ": ", p.where), p.offset, p.what});
     }
   }
   if (!iso) {

@@ -251,8 +251,9 @@ absl::StatusOr<std::vector<std::byte>> FatVolume::ReadDirectoryBytes(
   return out;
 }
 
-absl::StatusOr<std::vector<FatFileInfo>> FatVolume::ReadDirectory(
-    const std::string& dir_path, uint32_t first_cluster, std::vector<FatProblem>* problems) {
+absl::StatusOr<std::vector<FatFileInfo>> FatVolume::ReadDirectory(const std::string& dir_path,
+                                                                  uint32_t first_cluster,
+                                                                  std::vector<Problem>* problems) {
   std::vector<uint64_t> offsets;
   auto bytes = ReadDirectoryBytes(first_cluster, &offsets);
   if (!bytes.ok()) return bytes.status();

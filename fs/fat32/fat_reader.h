@@ -10,18 +10,15 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "device/problem.h"
 #include "device/target.h"
 #include "fs/fat32/geometry.h"
 
 namespace mediaforge::fat32 {
 
-// One finding of the reader or checker: where (a path in the volume, "boot sector", "FAT", ...),
+// Findings of the reader and checker: where (a path in the volume, "boot sector", "FAT", ...),
 // the byte offset on the target when known, and what is wrong.
-struct FatProblem {
-  std::string where;
-  std::optional<uint64_t> offset;
-  std::string what;
-};
+using device::Problem;
 
 struct FatFileInfo {
   std::string path;        // "/EFI/BOOT/BOOTX64.EFI": long names when present, UTF-8
@@ -61,7 +58,7 @@ class FatVolume {
   // with long names or entries go to `problems` when given.
   absl::StatusOr<std::vector<FatFileInfo>> ReadDirectory(const std::string& dir_path,
                                                          uint32_t first_cluster,
-                                                         std::vector<FatProblem>* problems);
+                                                         std::vector<Problem>* problems);
   // The raw bytes of a directory (chain or FAT12/16 root region), with each byte's device offset
   // recoverable through `cluster_offsets` (one per cluster; root region: one entry).
   absl::StatusOr<std::vector<std::byte>> ReadDirectoryBytes(uint32_t first_cluster,

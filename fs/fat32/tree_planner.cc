@@ -23,7 +23,7 @@ struct Scanner {
   SourceTree* tree = nullptr;
 
   void Problem(const std::string& path, std::string what) {
-    problems.push_back({path, std::move(what)});
+    problems.push_back({path, std::nullopt, std::move(what)});
   }
 
   // Reads one directory through its descriptor: names are stat'ed relative to it (no path
@@ -119,7 +119,7 @@ struct Scanner {
 
 std::string DescribeProblems(const std::string& header, const std::vector<PreflightProblem>& p) {
   std::string out = header;
-  for (const auto& problem : p) absl::StrAppend(&out, "\n  ", problem.path, ": ", problem.what);
+  for (const auto& problem : p) absl::StrAppend(&out, "\n  ", problem.where, ": ", problem.what);
   return out;
 }
 

@@ -30,16 +30,16 @@ class TreeBuilder {
     for (size_t i = 0; i < parts.size(); ++i) {
       so_far += (so_far.empty() ? "" : "/") + parts[i];
       if (auto why = fat32::LongNameProblem(parts[i])) {
-        problems_.push_back({shown + ":" + so_far, *why});
+        problems_.push_back({shown + ":" + so_far, std::nullopt, *why});
         return;
       }
       bool last = i + 1 == parts.size();
       auto [found, collision] = Find(*dir, parts[i]);
       if (collision) {
-        problems_.push_back(
-            {shown + ":" + so_far, absl::StrCat("name collides with '", found->name,
-                                                "' when case is ignored (FAT names are "
-                                                "case-insensitive)")});
+        problems_.push_back({shown + ":" + so_far, std::nullopt,
+                             absl::StrCat("name collides with '", found->name,
+                                          "' when case is ignored (FAT names are "
+                                          "case-insensitive)")});
         return;
       }
       if (last) {
@@ -63,8 +63,8 @@ class TreeBuilder {
         dir->children.push_back(std::move(d));
         found = &dir->children.back();
       } else if (!found->is_dir) {
-        problems_.push_back(
-            {shown + ":" + so_far, "is a file in one tree and a directory in another"});
+        problems_.push_back({shown + ":" + so_far, std::nullopt,
+                             "is a file in one tree and a directory in another"});
         return;
       }
       dir = found;
@@ -180,7 +180,7 @@ absl::StatusOr<IsoTree> TreeFromIso(const std::string& iso_path, const std::stri
       n.is_dir = true;
     } else {
       if (e.size > fat32::kMaxFatFileSize) {
-        too_big.push_back({absl::StrCat(iso_path, ":", e.path),
+        too_big.push_back({absl::StrCat(iso_path, ":", e.path), std::nullopt,
                            absl::StrCat("file of ", e.size, " bytes is too large for FAT32 ",
                                         "(at most 4 GiB - 1); split it (e.g. a .swm set) or use a "
                                         "different file system")});
@@ -190,7 +190,8 @@ absl::StatusOr<IsoTree> TreeFromIso(const std::string& iso_path, const std::stri
       n.size = e.size;
       n.source_offset = e.extents.empty() ? 0 : e.extents[0].offset;
       if (e.extents.size() > 1) {
-        too_big.push_back({absl::StrCat(iso_path, ":", e.path), "file stored in several extents"});
+        too_big.push_back(
+            {absl::StrCat(iso_path, ":", e.path), std::nullopt, "file stored in several extents"});
         continue;
       }
     }
