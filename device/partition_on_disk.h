@@ -4,7 +4,9 @@
 // hybrid tables) and checkers (device/gpt_check.h) share these.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "device/byte_order.h"
 
@@ -37,6 +39,12 @@ struct MasterBootRecord {
 static_assert(sizeof(MasterBootRecord) == 512);
 inline constexpr uint64_t kMbrPartitionTableOffset = 446;
 inline constexpr uint64_t kMbrSignatureOffset = 510;
+
+// 0x55 0xAA at byte 510 of a sector: an MBR or a boot sector (UEFI 2.x 5.2.1; fatgen103).
+inline bool HasBootSignature(std::span<const std::byte> sector) {
+  return sector.size() >= 512 && sector[kMbrSignatureOffset] == std::byte{0x55} &&
+         sector[kMbrSignatureOffset + 1] == std::byte{0xAA};
+}
 
 // UEFI 2.x 5.3.2 "GPT Header" (92 bytes; the rest of its sector is zero).
 struct GptHeader {

@@ -5,11 +5,13 @@
 #include "device/target.h"
 #include "engine/image_source.h"
 #include "engine/stream_copy.h"
+#include "fs/inspect/media_inspect.h"
 #include "tools/commands.h"
-#include "tools/structural_check.h"
 
 namespace mediaforge::cli {
 namespace {
+
+using device::Problem;
 
 struct VerifyArgs {
   std::string target;
@@ -117,7 +119,7 @@ int RunVerify(RunContext& ctx, const VerifyArgs& args) {
     return Finish(args, problems, {{"sha256", *got}, {"length", length}});
   }
 
-  auto report = CheckStructure(**target);
+  auto report = inspect::InspectMedia(**target);
   if (!report.ok()) return ReportError(args.common, report.status());
   for (const auto& line : report->found) Say(line);
   return Finish(args, report->problems, {{"found", report->found}});

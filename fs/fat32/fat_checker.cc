@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "device/partition_on_disk.h"
 #include "fs/fat32/dir_builder.h"
 #include "fs/fat32/long_names.h"
 #include "fs/fat32/on_disk.h"
@@ -42,8 +43,7 @@ class Checker {
 
   absl::Status CheckBootArea(const std::vector<std::byte>& boot) {
     const uint64_t off = g_.device_offset;
-    const auto* b = reinterpret_cast<const uint8_t*>(boot.data());
-    if (b[510] != 0x55 || b[511] != 0xAA) {
+    if (!device::HasBootSignature(boot)) {
       Add("boot sector", off + 510, "no 0x55AA signature at byte 510");
     }
     if (off + g_.volume_bytes() > target_.size()) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,14 @@ struct FatFileInfo {
   int64_t mtime = 0;          // seconds since the epoch (FAT times read as UTC)
   uint64_t entry_offset = 0;  // byte offset of the short entry on the target
 };
+
+// Why `sector` is not a FAT boot sector (fatgen103 "Boot Sector and BPB": BS_jmpBoot EB xx 90
+// or E9 xx xx, BPB_BytsPerSec 512-4096 and a power of two, BPB_SecPerClus a power of two), or
+// nullopt when it looks like one. Partition tables have none of these at those offsets.
+std::optional<std::string> NotAFatBootSector(std::span<const std::byte> sector);
+inline bool LooksLikeFatBootSector(std::span<const std::byte> sector) {
+  return !NotAFatBootSector(sector).has_value();
+}
 
 class FatVolume {
  public:

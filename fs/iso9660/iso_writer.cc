@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "absl/strings/str_cat.h"
+#include "fs/common/utf.h"
 #include "fs/iso9660/efi_image.h"
 #include "fs/iso9660/hybrid.h"
 #include "fs/iso9660/iso_output.h"
@@ -25,7 +26,7 @@ absl::StatusOr<SourceNode*> FindBootFile(SourceNode& root, const std::string& re
   SourceNode* node = FindNode(root, relative);
   if (node == nullptr) {
     return absl::NotFoundError(absl::StrCat(option, " ", relative, ": no such file in ", source,
-                                            " (the path is relative to SRC_DIR)"));
+                                            " (the path is relative to the source directory)"));
   }
   if (!node->is_file()) {
     return absl::InvalidArgumentError(
@@ -49,12 +50,12 @@ struct BootSetup {
 absl::StatusOr<BootSetup> PrepareBoot(const IsoWriteOptions& o, SourceNode& root) {
   BootSetup b;
   if (o.bios_boot) {
-    auto n = FindBootFile(root, *o.bios_boot, "--bios-boot", o.source_dir);
+    auto n = FindBootFile(root, *o.bios_boot, "BIOS boot image", o.source_dir);
     if (!n.ok()) return n.status();
     b.bios = *n;
   }
   if (o.efi_boot) {
-    auto n = FindBootFile(root, *o.efi_boot, "--efi-boot", o.source_dir);
+    auto n = FindBootFile(root, *o.efi_boot, "EFI boot image", o.source_dir);
     if (!n.ok()) return n.status();
     b.efi = *n;
   }
@@ -62,7 +63,7 @@ absl::StatusOr<BootSetup> PrepareBoot(const IsoWriteOptions& o, SourceNode& root
     SourceNode* dir = FindNode(root, *o.efi_dir);
     if (dir == nullptr || !dir->is_directory()) {
       return absl::NotFoundError(
-          absl::StrCat("--efi-dir ", *o.efi_dir, ": no such directory in ", o.source_dir));
+          absl::StrCat("EFI directory ", *o.efi_dir, ": no such directory in ", o.source_dir));
     }
     auto image = PlanEfiDirImage(absl::StrCat(o.source_dir, "/", *o.efi_dir), o.date);
     if (!image.ok()) return image.status();
@@ -136,30 +137,32 @@ void CountFiles(SourceNode& root, PlannedIsoVolume& v) {
 }  // namespace
 
 absl::Status ValidateIsoOptions(const IsoWriteOptions& o) {
-  if (o.source_dir.empty()) return absl::InvalidArgumentError("SRC_DIR is missing");
+  if (o.source_dir.empty()) return absl::InvalidArgumentError("no source directory");
   if (o.efi_boot && o.efi_dir) {
-    return absl::InvalidArgumentError("--efi-boot and --efi-dir exclude each other");
+    return absl::InvalidArgumentError("an EFI boot image and an EFI directory exclude each other");
   }
   if (o.isohybrid_mbr && o.grub2_mbr) {
-    return absl::InvalidArgumentError("--isohybrid-mbr and --grub2-mbr exclude each other");
+    return absl::InvalidArgumentError(
+        "an isohybrid MBR template and a GRUB MBR template exclude each other");
   }
   if (!o.bios_boot && (o.boot_load_size || o.boot_info_table)) {
-    return absl::InvalidArgumentError("--boot-load-size and --boot-info-table need --bios-boot");
+    return absl::InvalidArgumentError(
+        "a boot load size or boot information table without a BIOS boot image");
   }
   if ((o.isohybrid_mbr || o.grub2_mbr) && !o.bios_boot) {
     return absl::InvalidArgumentError(
-        "--isohybrid-mbr / --grub2-mbr patch the MBR with the BIOS boot image: give --bios-boot");
+        "an MBR template patches the MBR with the BIOS boot image, and there is none");
   }
   if (o.boot_load_size && *o.boot_load_size == 0) {
-    return absl::InvalidArgumentError("--boot-load-size must be at least 1");
+    return absl::InvalidArgumentError("boot load size must be at least 1 sector");
   }
   if (o.label.size() > 32) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--label '", o.label, "' is longer than 32 characters"));
+        absl::StrCat("volume label '", o.label, "' is longer than 32 characters"));
   }
   if (o.media_size && *o.media_size < kMinMediaSize) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--media-size ", *o.media_size, " is below the minimum of ", kMinMediaSize));
+        absl::StrCat("media size ", *o.media_size, " is below the minimum of ", kMinMediaSize));
   }
   struct stat st;
   if (::stat(o.source_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -179,6 +182,15 @@ absl::StatusOr<IsoPlan> PlanIso(const IsoWriteOptions& o) {
         "directories nest ", depth,
         " levels deep; ECMA-119 allows 8, so readers that use only "
         "plain ISO9660 names (no Rock Ridge, no Joliet) may not see the deepest ones"));
+  }
+  if (o.joliet) {
+    // Joliet stores UTF-16: a name that is not valid UTF-8 gets '_' for each invalid byte.
+    ForEachNode(**root, [&](SourceNode& n) {
+      if (n.name.empty() || common::Utf8ToUtf16(n.name)) return;
+      plan.notes.push_back(absl::StrCat(n.RelativePath(),
+                                        ": name is not valid UTF-8; its Joliet name has '_' in "
+                                        "place of each invalid byte (Rock Ridge keeps it as is)"));
+    });
   }
   auto boot = PrepareBoot(o, **root);
   if (!boot.ok()) return boot.status();
@@ -228,8 +240,8 @@ absl::StatusOr<IsoPlan> PlanIso(const IsoWriteOptions& o) {
     if (!layout.ok()) return layout.status();
     if (layout->total_size() > *o.media_size) {
       return absl::InternalError(absl::StrCat("volume ", i + 1, " came out at ",
-                                              layout->total_size(), " bytes, over --media-size ",
-                                              *o.media_size));
+                                              layout->total_size(),
+                                              " bytes, over the media size of ", *o.media_size));
     }
     PlannedIsoVolume v{std::move(*layout), p.sequence};
     CountFiles(*split.roots[i], v);
