@@ -51,12 +51,12 @@ absl::StatusOr<EmbeddedImage> PlanEfiDirImage(const std::string& directory,
   auto tree = EspTree(directory);
   if (!tree.ok()) {
     return absl::Status(tree.status().code(),
-                        absl::StrCat("--efi-dir ", directory, ": ", tree.status().message()));
+                        absl::StrCat("EFI directory ", directory, ": ", tree.status().message()));
   }
   auto bytes = fat32::SizeForTree(options, *tree, kEfiImageSlackBytes);
   if (!bytes.ok()) {
     return absl::Status(bytes.status().code(),
-                        absl::StrCat("--efi-dir ", directory, ": ", bytes.status().message()));
+                        absl::StrCat("EFI directory ", directory, ": ", bytes.status().message()));
   }
   options.volume_bytes = *bytes;
   EmbeddedImage image;

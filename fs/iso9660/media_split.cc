@@ -107,7 +107,7 @@ absl::StatusOr<SplitResult> SplitIntoVolumes(const SourceNode& root, const Split
   if (first_used > capacity) {
     return absl::OutOfRangeError(absl::StrCat("the first volume needs about ", first_used,
                                               " bytes for the directories, boot files "
-                                              "and manifest; --media-size is ",
+                                              "and manifest; the media size is ",
                                               capacity));
   }
 
@@ -138,7 +138,7 @@ absl::StatusOr<SplitResult> SplitIntoVolumes(const SourceNode& root, const Split
       if (used[v] + cost_in(v) > capacity) {
         return absl::OutOfRangeError(absl::StrCat("'", f->RelativePath(), "' (", f->size,
                                                   " bytes) does not fit a volume of ", capacity,
-                                                  " bytes (--media-size)"));
+                                                  " bytes (the media size)"));
       }
     }
     used[v] += cost_in(v);
