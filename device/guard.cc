@@ -51,15 +51,19 @@ absl::StatusOr<GuardDecision> CheckTarget(const std::string& path, uint64_t requ
                                   who.empty() ? "" : who + " ", disk.transport,
                                   disk.removable ? ", removable" : "");
 
-  std::vector<std::string> hard, soft;
-  if (disk.backs_root) hard.push_back(absl::StrCat(disk.path, " holds the running system (/)"));
-  for (const auto& m : disk.mounts) hard.push_back(m);
-  if (disk.read_only) hard.push_back(absl::StrCat(disk.path, " is read-only"));
+  using Override = GuardReason::Override;
+  std::vector<GuardReason> hard, soft;
+  if (disk.backs_root) {
+    hard.push_back({absl::StrCat(disk.path, " holds the running system (/)")});
+  }
+  for (const auto& m : disk.mounts) hard.push_back({m});
+  if (disk.read_only) hard.push_back({absl::StrCat(disk.path, " is read-only")});
   if (!disk.removable) {
-    soft.push_back(absl::StrCat(disk.path, " is not removable (", disk.transport, ")"));
+    soft.push_back(
+        {absl::StrCat(disk.path, " is not removable (", disk.transport, ")"), Override::kForce});
   }
   if (disk.size > kLargeDiskBytes) {
-    soft.push_back(absl::StrCat(disk.path, " is larger than 2 TiB"));
+    soft.push_back({absl::StrCat(disk.path, " is larger than 2 TiB"), Override::kForce});
   }
   uint64_t target_size = disk.size;
   if (resolved->partition) {
@@ -74,7 +78,7 @@ absl::StatusOr<GuardDecision> CheckTarget(const std::string& path, uint64_t requ
   }
   if (required_bytes > 0 && target_size < required_bytes) {
     hard.push_back(
-        absl::StrCat(path, " holds ", target_size, " bytes but ", required_bytes, " are needed"));
+        {absl::StrCat(path, " holds ", target_size, " bytes but ", required_bytes, " are needed")});
   }
 
   if (!hard.empty()) {
@@ -88,8 +92,10 @@ absl::StatusOr<GuardDecision> CheckTarget(const std::string& path, uint64_t requ
     return d;
   }
   if (!policy.yes && !policy.interactive) {
-    d.reasons.push_back(absl::StrCat(
-        path, ": no terminal to confirm on, and no consent given (everything on it is lost)"));
+    d.reasons.push_back({absl::StrCat(path,
+                                      ": no terminal to confirm overwriting a block device "
+                                      "(everything on it is lost)"),
+                         Override::kConfirmation});
     d.consent_would_allow = true;
     return d;
   }
@@ -97,8 +103,8 @@ absl::StatusOr<GuardDecision> CheckTarget(const std::string& path, uint64_t requ
   d.needs_confirmation = !policy.yes;
   if (d.needs_confirmation) {
     for (const auto& s : ProbeSignatures(disk)) {
-      d.reasons.push_back(absl::StrCat(s.device, " holds ", s.type,
-                                       s.label.empty() ? "" : absl::StrCat(" \"", s.label, "\"")));
+      d.reasons.push_back({absl::StrCat(
+          s.device, " holds ", s.type, s.label.empty() ? "" : absl::StrCat(" \"", s.label, "\""))});
     }
   }
   return d;

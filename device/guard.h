@@ -23,11 +23,18 @@ struct GuardPolicy {
   bool interactive = false;  // stdin is a TTY: the CLI may ask
 };
 
+// A reason names the condition; what overrides it (if anything) is for the caller to phrase.
+struct GuardReason {
+  enum class Override { kNone, kForce, kConfirmation };
+  std::string what;  // "/dev/sdb is not removable (sata)"
+  Override override_by = Override::kNone;
+};
+
 struct GuardDecision {
   bool is_block_device = false;
   bool allowed = false;              // go ahead (after confirmation if needs_confirmation)
   bool needs_confirmation = false;   // ask the user first (TTY, no --yes)
-  std::vector<std::string> reasons;  // why refused, or what the user is about to overwrite
+  std::vector<GuardReason> reasons;  // why refused, or what the user is about to overwrite
   std::string description;           // "/dev/sdb: 14.9 GiB SanDisk Ultra (usb)"
   // Refused only for reasons the user may overrule (the CLI names its flag as the remedy):
   bool force_would_allow = false;    // non-removable or > 2 TiB (GuardPolicy::force)

@@ -81,13 +81,17 @@ absl::StatusOr<uint64_t> ParseSize(absl::string_view text) {
 
 absl::StatusOr<std::optional<int64_t>> ParseDateFlag(const std::string& flag) {
   std::string text = flag;
+  std::string source = "--date";
   const char* env = std::getenv("SOURCE_DATE_EPOCH");
-  if (text.empty() && env != nullptr && *env != '\0') text = env;
+  if (text.empty() && env != nullptr && *env != '\0') {
+    text = env;
+    source = "SOURCE_DATE_EPOCH";
+  }
   if (text.empty()) return std::optional<int64_t>();
   int64_t v = 0;
   if (!absl::SimpleAtoi(text, &v) || v < 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat("bad date '", text, "' (seconds since 1970, as SOURCE_DATE_EPOCH)"));
+        absl::StrCat(source, " '", text, "' is not a number of seconds since 1970"));
   }
   return std::optional<int64_t>(v);
 }

@@ -34,15 +34,6 @@ std::optional<T> NonEmpty(const std::string& s) {
   return T(s);
 }
 
-absl::StatusOr<int64_t> ParseEpoch(const std::string& text, const std::string& what) {
-  int64_t v = 0;
-  if (!absl::SimpleAtoi(text, &v) || v < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " '", text, "' is not a number of seconds since 1970"));
-  }
-  return v;
-}
-
 // Fills the library options from the flags; usage errors only.
 absl::Status ResolveOptions(IsoFlags& f) {
   auto& o = f.options;
@@ -62,20 +53,25 @@ absl::Status ResolveOptions(IsoFlags& f) {
     }
     o.boot_load_size = static_cast<uint16_t>(n);
   }
-  if (!f.date.empty()) {
-    auto d = ParseEpoch(f.date, "--date");
-    if (!d.ok()) return d.status();
-    o.date = *d;
-  } else if (const char* env = std::getenv("SOURCE_DATE_EPOCH"); env && *env) {
-    auto d = ParseEpoch(env, "SOURCE_DATE_EPOCH");
-    if (!d.ok()) return d.status();
-    o.date = *d;
-  }
+  auto date = ParseDateFlag(f.date);  // --date, else SOURCE_DATE_EPOCH
+  if (!date.ok()) return date.status();
+  o.date = *date;
   if (!f.media_size.empty()) {
     auto s = ParseSize(f.media_size);
     if (!s.ok())
       return absl::InvalidArgumentError(absl::StrCat("--media-size: ", s.status().message()));
     o.media_size = *s;
+  }
+  // Flag combinations, named as flags here; the library states the same conditions in words.
+  if (o.efi_boot && o.efi_dir) {
+    return absl::InvalidArgumentError("--efi-boot and --efi-dir exclude each other");
+  }
+  if (o.isohybrid_mbr && o.grub2_mbr) {
+    return absl::InvalidArgumentError("--isohybrid-mbr and --grub2-mbr exclude each other");
+  }
+  if (!o.bios_boot && (o.isohybrid_mbr || o.grub2_mbr || o.boot_load_size || o.boot_info_table)) {
+    return absl::InvalidArgumentError(
+        "--isohybrid-mbr, --grub2-mbr, --boot-load-size and --boot-info-table need --bios-boot");
   }
   return iso9660::ValidateIsoOptions(o);
 }

@@ -6,14 +6,16 @@
 #include "device/target.h"
 #include "engine/image_source.h"
 #include "engine/stream_copy.h"
+#include "fs/inspect/media_inspect.h"
 #include "fs/media/media_show.h"
 #include "tools/commands.h"
 #include "tools/secure_boot_report.h"
-#include "tools/structural_check.h"
 #include "tools/target_guard.h"
 
 namespace mediaforge::cli {
 namespace {
+
+using device::Problem;
 
 struct VerifyArgs {
   std::string target;
@@ -236,7 +238,7 @@ int RunVerify(RunContext& ctx, const VerifyArgs& args) {
     return Finish(args, problems, extra);
   }
 
-  auto report = CheckStructure(**target);
+  auto report = inspect::InspectMedia(**target);
   if (!report.ok()) return ReportError(args.common, report.status());
   // The media manifest (mediaforge create): every file's SHA-256.
   auto manifest = media::CheckMediaManifest(**target);

@@ -29,7 +29,7 @@ std::string Describe(const pe::SecureBootFinding& f) {
 }  // namespace
 
 absl::Status ReportSecureBoot(device::Target& target, bool enforce_secure_boot,
-                              std::vector<Problem>& problems, nlohmann::json& extra) {
+                              std::vector<device::Problem>& problems, nlohmann::json& extra) {
   auto audit = pe::AuditSecureBoot(target);
   if (!audit.ok()) return audit.status();
   nlohmann::json findings = nlohmann::json::array();

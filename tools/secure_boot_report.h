@@ -7,7 +7,7 @@
 #include "absl/status/status.h"
 #include "device/target.h"
 #include "nlohmann/json.hpp"
-#include "tools/structural_check.h"
+#include "device/problem.h"
 
 namespace mediaforge::cli {
 
@@ -15,6 +15,6 @@ namespace mediaforge::cli {
 // `enforce_secure_boot`, also an unsigned or tampered default loader) and sets
 // extra["secure_boot"] to [{path, arch, signed, digest_ok, signer, issuer, notes, ...}].
 absl::Status ReportSecureBoot(device::Target& target, bool enforce_secure_boot,
-                              std::vector<Problem>& problems, nlohmann::json& extra);
+                              std::vector<device::Problem>& problems, nlohmann::json& extra);
 
 }  // namespace mediaforge::cli

@@ -11,6 +11,23 @@ void AddGuardFlags(CLI::App& cmd, GuardFlags& flags) {
                "Allow non-removable devices and devices larger than 2 TiB (never mounted ones)");
 }
 
+namespace {
+
+// The library names the condition; the CLI adds the flag that overrides it.
+std::string WithRemedy(const device::GuardReason& r) {
+  switch (r.override_by) {
+    case device::GuardReason::Override::kForce:
+      return absl::StrCat(r.what, "; pass --force if this really is the target");
+    case device::GuardReason::Override::kConfirmation:
+      return absl::StrCat(r.what, "; pass --yes to go ahead");
+    case device::GuardReason::Override::kNone:
+      break;
+  }
+  return r.what;
+}
+
+}  // namespace
+
 int GuardTargets(const RunContext& ctx, const std::vector<std::string>& targets,
                  uint64_t required_bytes, const GuardFlags& flags, const std::string& action,
                  std::vector<std::string>* refusals) {
@@ -23,11 +40,9 @@ int GuardTargets(const RunContext& ctx, const std::vector<std::string>& targets,
     if (!d->allowed) {
       Say(absl::StrCat("mediaforge: refusing ", d->description));
       for (const auto& r : d->reasons) {
-        Say(absl::StrCat("  - ", r));
-        if (refusals) refusals->push_back(r);
+        Say(absl::StrCat("  - ", WithRemedy(r)));
+        if (refusals) refusals->push_back(WithRemedy(r));
       }
-      if (d->force_would_allow) Say("  (pass --force if this really is the target)");
-      if (d->consent_would_allow) Say("  (pass --yes to write without asking)");
       rc = kExitProblem;
       continue;
     }
@@ -40,7 +55,7 @@ int GuardTargets(const RunContext& ctx, const std::vector<std::string>& targets,
   if (!to_confirm.empty()) {
     for (const auto& d : to_confirm) {
       Say(absl::StrCat("About to ", action, " on ", d.description, "; everything on it is lost."));
-      for (const auto& r : d.reasons) Say(absl::StrCat("  - ", r));
+      for (const auto& r : d.reasons) Say(absl::StrCat("  - ", WithRemedy(r)));
     }
     if (!Confirm(ctx, "Continue?")) {
       Say("mediaforge: not confirmed; nothing was written");

@@ -85,10 +85,11 @@ struct DirPlanner {
       uint64_t slots = is_root ? (has_label ? 1 : 0) : 2;
       for (const PlannedEntry& e : dir.entries) slots += 1 + LfnEntryCount(e.long_name);
       if (slots > kMaxDirEntries) {
-        problems.push_back({node.path, absl::StrCat("directory needs ", slots, " FAT entries (",
-                                                    dir.entries.size(),
-                                                    " names, long names take more); FAT allows ",
-                                                    kMaxDirEntries, " per directory")});
+        problems.push_back(
+            {node.path, std::nullopt,
+             absl::StrCat("directory needs ", slots, " FAT entries (", dir.entries.size(),
+                          " names, long names take more); FAT allows ", kMaxDirEntries,
+                          " per directory")});
       }
       dir.slots = static_cast<uint32_t>(slots);
     }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "device/partition_on_disk.h"
 #include "fs/fat32/dir_builder.h"
 #include "fs/fat32/long_names.h"
 #include "fs/fat32/on_disk.h"
@@ -16,7 +17,7 @@ constexpr size_t kMaxListed = 20;  // per kind of problem; the rest are counted
 
 class Checker {
  public:
-  Checker(device::Target& target, FatVolume& volume, std::vector<FatProblem>& problems)
+  Checker(device::Target& target, FatVolume& volume, std::vector<Problem>& problems)
       : target_(target), v_(volume), g_(volume.geometry()), problems_(problems) {}
 
   absl::Status Run(const std::vector<std::byte>& boot) {
@@ -42,8 +43,7 @@ class Checker {
 
   absl::Status CheckBootArea(const std::vector<std::byte>& boot) {
     const uint64_t off = g_.device_offset;
-    const auto* b = reinterpret_cast<const uint8_t*>(boot.data());
-    if (b[510] != 0x55 || b[511] != 0xAA) {
+    if (!device::HasBootSignature(boot)) {
       Add("boot sector", off + 510, "no 0x55AA signature at byte 510");
     }
     if (off + g_.volume_bytes() > target_.size()) {
@@ -274,7 +274,7 @@ class Checker {
   device::Target& target_;
   FatVolume& v_;
   const Geometry& g_;
-  std::vector<FatProblem>& problems_;
+  std::vector<Problem>& problems_;
   const std::vector<uint32_t>* fat_ = nullptr;
   std::vector<bool> used_;
   FsInfoSector fsinfo_{};
@@ -284,8 +284,8 @@ class Checker {
 
 }  // namespace
 
-absl::StatusOr<std::vector<FatProblem>> CheckFatVolume(device::Target& target, uint64_t offset) {
-  std::vector<FatProblem> problems;
+absl::StatusOr<std::vector<Problem>> CheckFatVolume(device::Target& target, uint64_t offset) {
+  std::vector<Problem> problems;
   std::vector<std::byte> first(512);
   if (auto s = device::ReadFully(target, first, offset); !s.ok()) return s;
   auto g = ParseBootSector(first, offset);

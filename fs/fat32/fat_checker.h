@@ -15,6 +15,6 @@ namespace mediaforge::fat32 {
 
 // Problems found in the volume at `offset` (empty: clean). A Status error only when the target
 // cannot be read; a sector that is not a FAT boot sector is reported as a problem.
-absl::StatusOr<std::vector<FatProblem>> CheckFatVolume(device::Target& target, uint64_t offset);
+absl::StatusOr<std::vector<Problem>> CheckFatVolume(device::Target& target, uint64_t offset);
 
 }  // namespace mediaforge::fat32

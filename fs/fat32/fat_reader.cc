@@ -36,24 +36,34 @@ bool SameName(const std::string& a, const std::string& b) {
 
 }  // namespace
 
+std::optional<std::string> NotAFatBootSector(std::span<const std::byte> sector) {
+  if (sector.size() < 512) return "boot sector shorter than 512 bytes";
+  BiosParameterBlock bpb;
+  std::memcpy(&bpb, sector.data(), sizeof bpb);
+  if (!(bpb.jump[0] == 0xEB && bpb.jump[2] == 0x90) && bpb.jump[0] != 0xE9) {
+    return "no jump instruction at byte 0";
+  }
+  const uint32_t bps = bpb.bytes_per_sector;
+  if (bps < 512 || bps > 4096 || !std::has_single_bit(bps)) {
+    return absl::StrCat("bytes per sector is ", bps);
+  }
+  if (bpb.sectors_per_cluster == 0 || !std::has_single_bit(bpb.sectors_per_cluster)) {
+    return absl::StrCat("sectors per cluster is ", bpb.sectors_per_cluster);
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<Geometry> ParseBootSector(std::span<const std::byte> sector,
                                          uint64_t device_offset) {
   if (sector.size() < 512) return absl::InvalidArgumentError("boot sector shorter than 512 bytes");
   BiosParameterBlock bpb;
   std::memcpy(&bpb, sector.data(), sizeof bpb);
-  const auto* s = reinterpret_cast<const uint8_t*>(sector.data());
   auto fail = [&](const std::string& why) {
     return absl::InvalidArgumentError(
         absl::StrCat("no FAT volume at byte offset ", device_offset, ": ", why));
   };
-  if (!(s[0] == 0xEB && s[2] == 0x90) && s[0] != 0xE9) return fail("no jump instruction at byte 0");
+  if (auto why = NotAFatBootSector(sector)) return fail(*why);
   const uint32_t bps = bpb.bytes_per_sector;
-  if (bps < 512 || bps > 4096 || !std::has_single_bit(bps)) {
-    return fail(absl::StrCat("bytes per sector is ", bps));
-  }
-  if (bpb.sectors_per_cluster == 0 || !std::has_single_bit(bpb.sectors_per_cluster)) {
-    return fail(absl::StrCat("sectors per cluster is ", bpb.sectors_per_cluster));
-  }
   if (bpb.reserved_sectors == 0) return fail("no reserved sectors");
   if (bpb.num_fats == 0) return fail("no FAT");
   Geometry g;
@@ -251,8 +261,9 @@ absl::StatusOr<std::vector<std::byte>> FatVolume::ReadDirectoryBytes(
   return out;
 }
 
-absl::StatusOr<std::vector<FatFileInfo>> FatVolume::ReadDirectory(
-    const std::string& dir_path, uint32_t first_cluster, std::vector<FatProblem>* problems) {
+absl::StatusOr<std::vector<FatFileInfo>> FatVolume::ReadDirectory(const std::string& dir_path,
+                                                                  uint32_t first_cluster,
+                                                                  std::vector<Problem>* problems) {
   std::vector<uint64_t> offsets;
   auto bytes = ReadDirectoryBytes(first_cluster, &offsets);
   if (!bytes.ok()) return bytes.status();

@@ -6,22 +6,20 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "device/problem.h"
 #include "device/target.h"
 #include "fs/fat32/geometry.h"
 
 namespace mediaforge::fat32 {
 
-// One finding of the reader or checker: where (a path in the volume, "boot sector", "FAT", ...),
+// Findings of the reader and checker: where (a path in the volume, "boot sector", "FAT", ...),
 // the byte offset on the target when known, and what is wrong.
-struct FatProblem {
-  std::string where;
-  std::optional<uint64_t> offset;
-  std::string what;
-};
+using device::Problem;
 
 struct FatFileInfo {
   std::string path;        // "/EFI/BOOT/BOOTX64.EFI": long names when present, UTF-8
@@ -34,6 +32,14 @@ struct FatFileInfo {
   int64_t mtime = 0;          // seconds since the epoch (FAT times read as UTC)
   uint64_t entry_offset = 0;  // byte offset of the short entry on the target
 };
+
+// Why `sector` is not a FAT boot sector (fatgen103 "Boot Sector and BPB": BS_jmpBoot EB xx 90
+// or E9 xx xx, BPB_BytsPerSec 512-4096 and a power of two, BPB_SecPerClus a power of two), or
+// nullopt when it looks like one. Partition tables have none of these at those offsets.
+std::optional<std::string> NotAFatBootSector(std::span<const std::byte> sector);
+inline bool LooksLikeFatBootSector(std::span<const std::byte> sector) {
+  return !NotAFatBootSector(sector).has_value();
+}
 
 class FatVolume {
  public:
@@ -61,7 +67,7 @@ class FatVolume {
   // with long names or entries go to `problems` when given.
   absl::StatusOr<std::vector<FatFileInfo>> ReadDirectory(const std::string& dir_path,
                                                          uint32_t first_cluster,
-                                                         std::vector<FatProblem>* problems);
+                                                         std::vector<Problem>* problems);
   // The raw bytes of a directory (chain or FAT12/16 root region), with each byte's device offset
   // recoverable through `cluster_offsets` (one per cluster; root region: one entry).
   absl::StatusOr<std::vector<std::byte>> ReadDirectoryBytes(uint32_t first_cluster,

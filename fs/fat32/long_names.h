@@ -10,17 +10,16 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "fs/common/utf.h"
 #include "fs/fat32/on_disk.h"
 
 namespace mediaforge::fat32 {
 
 inline constexpr size_t kMaxLongNameUnits = 255;
 
-// Strict UTF-8 to UTF-16 (characters above U+FFFF become surrogate pairs). nullopt when `utf8`
-// is not valid UTF-8 (overlong forms, encoded surrogates and values above U+10FFFF are invalid).
-std::optional<std::u16string> Utf8ToUtf16(absl::string_view utf8);
-// UTF-16 to UTF-8; an unpaired surrogate becomes U+FFFD.
-std::string Utf16ToUtf8(const std::u16string& utf16);
+// Long names are UTF-16 on disk: the codec is fs/common/utf.h's (strict UTF-8).
+using common::Utf16ToUtf8;
+using common::Utf8ToUtf16;
 
 // Why `name` (UTF-8, one path component) cannot be a FAT long name, or nullopt when it can:
 // control characters, " * / : < > ? \ |, a trailing period or space (FAT drops them), more than

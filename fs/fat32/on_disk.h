@@ -11,8 +11,10 @@ namespace mediaforge::fat32 {
 static_assert(std::endian::native == std::endian::little,
               "the FAT structures are read and written as little-endian memory images");
 
+#pragma pack(push, 1)  // the packing style of every on-disk struct (as device/, iso9660/)
+
 // fatgen103 "Boot Sector and BPB Structure": the fields common to every FAT type (offsets 0-35).
-struct [[gnu::packed]] BiosParameterBlock {
+struct BiosParameterBlock {
   uint8_t jump[3];              // BS_jmpBoot: EB xx 90
   char oem_name[8];             // BS_OEMName
   uint16_t bytes_per_sector;    // BPB_BytsPerSec: 512, 1024, 2048, 4096
@@ -31,7 +33,7 @@ struct [[gnu::packed]] BiosParameterBlock {
 static_assert(sizeof(BiosParameterBlock) == 36);
 
 // fatgen103 "FAT12 and FAT16 Structure Starting at Offset 36", as a whole 512-byte sector.
-struct [[gnu::packed]] Fat16BootSector {
+struct Fat16BootSector {
   BiosParameterBlock bpb;
   uint8_t drive_number;    // BS_DrvNum
   uint8_t reserved1;       // BS_Reserved1
@@ -45,7 +47,7 @@ struct [[gnu::packed]] Fat16BootSector {
 static_assert(sizeof(Fat16BootSector) == 512);
 
 // fatgen103 "FAT32 Structure Starting at Offset 36", as a whole 512-byte sector.
-struct [[gnu::packed]] Fat32BootSector {
+struct Fat32BootSector {
   BiosParameterBlock bpb;
   uint32_t fat_size32;     // BPB_FATSz32
   uint16_t ext_flags;      // BPB_ExtFlags: 0 = FATs mirrored
@@ -70,7 +72,7 @@ inline constexpr uint32_t kFat16BootCodeOffset = 62;
 inline constexpr uint32_t kFat32BootCodeOffset = 90;
 
 // fatgen103 "FAT32 FSInfo Sector Structure and Backup Boot Sector".
-struct [[gnu::packed]] FsInfoSector {
+struct FsInfoSector {
   static constexpr uint32_t kLeadSignature = 0x41615252;
   static constexpr uint32_t kStructSignature = 0x61417272;
   static constexpr uint32_t kTrailSignature = 0xAA550000;
@@ -86,7 +88,7 @@ struct [[gnu::packed]] FsInfoSector {
 static_assert(sizeof(FsInfoSector) == 512);
 
 // fatgen103 "FAT Directory Structure": the 32-byte short directory entry.
-struct [[gnu::packed]] DirEntry {
+struct DirEntry {
   static constexpr uint8_t kReadOnly = 0x01;
   static constexpr uint8_t kHidden = 0x02;
   static constexpr uint8_t kSystem = 0x04;
@@ -125,7 +127,7 @@ struct [[gnu::packed]] DirEntry {
 static_assert(sizeof(DirEntry) == 32);
 
 // fatgen103 "FAT Long Directory Entries": 13 UTF-16 units of a long name each.
-struct [[gnu::packed]] LfnEntry {
+struct LfnEntry {
   static constexpr uint8_t kLastOrdinal = 0x40;
   static constexpr int kUnitsPerEntry = 13;
   uint8_t ordinal;         // LDIR_Ord: 1.., | 0x40 on the last (first stored) entry
@@ -138,6 +140,8 @@ struct [[gnu::packed]] LfnEntry {
   uint16_t name3[2];       // LDIR_Name3: units 12-13
 };
 static_assert(sizeof(LfnEntry) == 32);
+
+#pragma pack(pop)
 
 // FAT entry values.
 inline constexpr uint32_t kFat32EntryMask = 0x0FFFFFFF;

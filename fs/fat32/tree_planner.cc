@@ -55,7 +55,7 @@ struct Scanner {
   }
 
   void Problem(const std::string& path, std::string what) {
-    problems.push_back({path, std::move(what)});
+    problems.push_back({path, std::nullopt, std::move(what)});
   }
 
   // Reads one directory through its descriptor: names are stat'ed relative to it (no path
@@ -171,7 +171,7 @@ std::string TooLargeForFat(const std::string& name, uint64_t size) {
 
 std::string DescribeProblems(const std::string& header, const std::vector<PreflightProblem>& p) {
   std::string out = header;
-  for (const auto& problem : p) absl::StrAppend(&out, "\n  ", problem.path, ": ", problem.what);
+  for (const auto& problem : p) absl::StrAppend(&out, "\n  ", problem.where, ": ", problem.what);
   return out;
 }
 

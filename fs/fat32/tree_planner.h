@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "device/problem.h"
 
 namespace mediaforge::fat32 {
 
@@ -35,10 +36,8 @@ struct SourceTree {
   uint64_t file_bytes = 0;
 };
 
-struct PreflightProblem {
-  std::string path;
-  std::string what;
-};
+// A pre-flight finding: `where` is the source path (no offset: nothing is on a target yet).
+using PreflightProblem = device::Problem;
 
 // A source file replaced by other files in its directory (a WIM split into .swm parts kept in a
 // staging directory, fs/wim/): the file at `source_path` is skipped and `files` (name, path,

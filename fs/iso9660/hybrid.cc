@@ -1,12 +1,11 @@
 #include "fs/iso9660/hybrid.h"
 
-#include <openssl/evp.h>
-#include <zlib.h>
-
 #include <cstring>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "device/crc32.h"
+#include <openssl/evp.h>
 #include "fs/iso9660/on_disk.h"
 
 namespace mediaforge::iso9660 {
@@ -43,7 +42,7 @@ void SetPartition(MbrPartitionEntry& e, bool active, uint8_t type, uint64_t firs
 
 void SetName(GptPartitionEntry& e, const char* ascii) {
   for (size_t i = 0; i < 36 && ascii[i]; ++i) {
-    e.name_utf16le[i] = static_cast<uint16_t>(static_cast<unsigned char>(ascii[i]));
+    e.partition_name[i] = static_cast<uint16_t>(static_cast<unsigned char>(ascii[i]));
   }
 }
 
@@ -62,15 +61,11 @@ GptHeader MakeHeader(uint64_t my_lba, uint64_t alternate_lba, uint64_t entries_l
   h.number_of_partition_entries.Set(kGptEntryCount);
   h.size_of_partition_entry.Set(sizeof(GptPartitionEntry));
   h.partition_entry_array_crc32.Set(entries_crc);
-  h.header_crc32.Set(GptCrc32(&h, sizeof h));
+  h.header_crc32.Set(device::Crc32(std::as_bytes(std::span(&h, 1))));
   return h;
 }
 
 }  // namespace
-
-uint32_t GptCrc32(const void* data, size_t n) {
-  return static_cast<uint32_t>(crc32(0L, static_cast<const Bytef*>(data), static_cast<uInt>(n)));
-}
 
 void DeriveGuid(const std::string& seed, uint8_t out[16]) {
   // The first 16 bytes of SHA-256(seed) (OpenSSL EVP; fs/ uses nothing of the engine but the
@@ -137,13 +132,13 @@ absl::StatusOr<HybridTables> BuildHybridTables(const HybridSpec& spec) {
 
   std::vector<GptPartitionEntry> entries(kGptEntryCount);
   GptPartitionEntry& esp = entries[0];
-  std::memcpy(esp.type_guid, kEfiSystemPartitionTypeGuid, 16);
-  DeriveGuid(spec.guid_seed + "/esp", esp.unique_guid);
-  esp.first_lba.Set(efi_first);
-  esp.last_lba.Set(efi_first + efi_sectors - 1);
+  std::memcpy(esp.partition_type_guid, kEfiSystemPartitionTypeGuid, 16);
+  DeriveGuid(spec.guid_seed + "/esp", esp.unique_partition_guid);
+  esp.starting_lba.Set(efi_first);
+  esp.ending_lba.Set(efi_first + efi_sectors - 1);
   SetName(esp, "EFI System Partition");
   const size_t entries_bytes = entries.size() * sizeof(GptPartitionEntry);
-  uint32_t entries_crc = GptCrc32(entries.data(), entries_bytes);
+  uint32_t entries_crc = device::Crc32(std::as_bytes(std::span(entries)).first(entries_bytes));
   uint8_t disk_guid[16];
   DeriveGuid(spec.guid_seed + "/disk", disk_guid);
 

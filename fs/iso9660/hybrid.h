@@ -50,9 +50,6 @@ absl::StatusOr<HybridTables> BuildHybridTables(const HybridSpec& spec);
 // Reads an MBR template file (isohdpfx.bin / boot_hybrid.img): 432 to 32768 bytes.
 absl::StatusOr<std::vector<std::byte>> ReadMbrTemplate(const std::string& path);
 
-// CRC-32 as GPT uses it (zlib's).
-uint32_t GptCrc32(const void* data, size_t n);
-
 // A GUID (RFC 4122 version 4 layout, mixed-endian as GPT stores it) derived from `seed`.
 void DeriveGuid(const std::string& seed, uint8_t out[16]);
 

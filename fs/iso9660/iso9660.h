@@ -14,18 +14,16 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "device/problem.h"
 #include "device/target.h"
 
 namespace mediaforge::iso9660 {
 
 enum class NameSource { kIso9660, kJoliet, kRockRidge };
 
-// One problem found in an image.
-struct Problem {
-  std::string where;               // "primary volume descriptor", "directory /boot", "GPT header"
-  std::optional<uint64_t> offset;  // byte offset in the image, when there is one
-  std::string what;
-};
+// One problem found in an image: where ("primary volume descriptor", "directory /boot"), the
+// byte offset in the image when there is one, and what.
+using device::Problem;
 
 struct IsoExtentRef {
   uint64_t offset = 0;  // byte offset in the image

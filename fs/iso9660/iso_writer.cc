@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "absl/strings/str_cat.h"
+#include "fs/common/utf.h"
 #include "fs/iso9660/efi_image.h"
 #include "fs/iso9660/hybrid.h"
 #include "fs/iso9660/iso_output.h"
@@ -25,7 +26,7 @@ absl::StatusOr<SourceNode*> FindBootFile(SourceNode& root, const std::string& re
   SourceNode* node = FindNode(root, relative);
   if (node == nullptr) {
     return absl::NotFoundError(absl::StrCat(option, " ", relative, ": no such file in ", source,
-                                            " (the path is relative to SRC_DIR)"));
+                                            " (the path is relative to the source directory)"));
   }
   if (!node->is_file()) {
     return absl::InvalidArgumentError(
@@ -136,7 +137,7 @@ void CountFiles(SourceNode& root, PlannedIsoVolume& v) {
 }  // namespace
 
 absl::Status ValidateIsoOptions(const IsoWriteOptions& o) {
-  if (o.source_dir.empty()) return absl::InvalidArgumentError("SRC_DIR is missing");
+  if (o.source_dir.empty()) return absl::InvalidArgumentError("no source directory");
   if (o.efi_boot && o.efi_dir) {
     return absl::InvalidArgumentError(
         "an EFI boot image and an EFI boot directory exclude each other");
@@ -188,6 +189,15 @@ absl::StatusOr<IsoPlan> PlanIsoTree(const IsoWriteOptions& o, std::unique_ptr<So
         "directories nest ", depth,
         " levels deep; ECMA-119 allows 8, so readers that use only "
         "plain ISO9660 names (no Rock Ridge, no Joliet) may not see the deepest ones"));
+  }
+  if (o.joliet) {
+    // Joliet stores UTF-16: a name that is not valid UTF-8 gets '_' for each invalid byte.
+    ForEachNode(**root, [&](SourceNode& n) {
+      if (n.name.empty() || common::Utf8ToUtf16(n.name)) return;
+      plan.notes.push_back(absl::StrCat(n.RelativePath(),
+                                        ": name is not valid UTF-8; its Joliet name has '_' in "
+                                        "place of each invalid byte (Rock Ridge keeps it as is)"));
+    });
   }
   auto boot = PrepareBoot(o, **root);
   if (!boot.ok()) return boot.status();

@@ -4,7 +4,7 @@
 #include <unordered_set>
 
 #include "absl/strings/str_cat.h"
-#include "fs/fat32/long_names.h"
+#include "fs/common/utf.h"
 
 namespace mediaforge::iso9660 {
 namespace {
@@ -175,47 +175,7 @@ std::vector<std::string> MakeJolietIdentifiers(const std::vector<NameRequest>& c
 }
 
 std::u16string Utf8ToUtf16(const std::string& utf8) {
-  std::u16string out;
-  out.reserve(utf8.size());
-  size_t i = 0;
-  while (i < utf8.size()) {
-    unsigned char c = utf8[i];
-    uint32_t cp = 0;
-    size_t extra = 0;
-    if (c < 0x80) {
-      cp = c;
-    } else if ((c & 0xE0) == 0xC0) {
-      cp = c & 0x1F, extra = 1;
-    } else if ((c & 0xF0) == 0xE0) {
-      cp = c & 0x0F, extra = 2;
-    } else if ((c & 0xF8) == 0xF0) {
-      cp = c & 0x07, extra = 3;
-    } else {
-      out.push_back(u'_');
-      ++i;
-      continue;
-    }
-    bool valid = i + extra < utf8.size();
-    for (size_t k = 1; valid && k <= extra; ++k) {
-      unsigned char cc = utf8[i + k];
-      if ((cc & 0xC0) != 0x80) valid = false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (!valid || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      out.push_back(u'_');
-      ++i;
-      continue;
-    }
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      out.push_back(static_cast<char16_t>(0xD800 + (cp >> 10)));
-      out.push_back(static_cast<char16_t>(0xDC00 + (cp & 0x3FF)));
-    } else {
-      out.push_back(static_cast<char16_t>(cp));
-    }
-    i += extra + 1;
-  }
-  return out;
+  return common::Utf8ToUtf16Substituting(utf8, u'_').units;
 }
 
 std::string Utf16BeToUtf8(const std::string& be_bytes) {
@@ -224,7 +184,7 @@ std::string Utf16BeToUtf8(const std::string& be_bytes) {
     units[k] = static_cast<char16_t>((static_cast<unsigned char>(be_bytes[2 * k]) << 8) |
                                      static_cast<unsigned char>(be_bytes[2 * k + 1]));
   }
-  return fat32::Utf16ToUtf8(units);  // shared with FAT long names
+  return common::Utf16ToUtf8(units);
 }
 
 bool IsoIdentifierLess(const std::string& a, const std::string& b) {

@@ -27,7 +27,8 @@ std::vector<std::string> MakeIsoIdentifiers(const std::vector<NameRequest>& chil
 inline constexpr size_t kMaxJolietUnits = 64;
 std::vector<std::string> MakeJolietIdentifiers(const std::vector<NameRequest>& children);
 
-// UTF-8 (possibly invalid) to UTF-16 code units; invalid bytes become '_'.
+// UTF-8 (possibly invalid) to UTF-16 code units; invalid bytes become '_' (fs/common/utf.h;
+// PlanIso notes each name that needs it).
 std::u16string Utf8ToUtf16(const std::string& utf8);
 // UTF-16 big-endian bytes back to UTF-8 (unpaired surrogates become U+FFFD).
 std::string Utf16BeToUtf8(const std::string& be_bytes);

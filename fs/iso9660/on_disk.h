@@ -1,10 +1,12 @@
 // On-disk structures, one packed struct per structure, named after the clause that defines it:
-// ECMA-119 (ISO9660), El Torito 1.0, SUSP 1.12 / RRIP 1.12 (Rock Ridge), the PC MBR and UEFI 2.x
-// section 5.3 (GPT). All multi-byte fields carry their byte order in their type (byte_order.h).
+// ECMA-119 (ISO9660), El Torito 1.0, SUSP 1.12 / RRIP 1.12 (Rock Ridge); the PC MBR and GPT
+// come from device/partition_on_disk.h. All multi-byte fields carry their byte order in their type
+// (byte_order.h).
 #pragma once
 
 #include <cstdint>
 
+#include "device/partition_on_disk.h"
 #include "fs/iso9660/byte_order.h"
 
 namespace mediaforge::iso9660 {
@@ -191,59 +193,6 @@ struct BootInfoTable {
 static_assert(sizeof(BootInfoTable) == 56);
 inline constexpr uint32_t kBootInfoTableOffset = 8;
 
-// PC MBR partition table entry (16 bytes at 446 + 16 * i).
-struct MbrPartitionEntry {
-  uint8_t status;  // 0x80 active
-  uint8_t chs_first[3];
-  uint8_t type;
-  uint8_t chs_last[3];
-  Le32 first_lba;
-  Le32 sector_count;
-};
-static_assert(sizeof(MbrPartitionEntry) == 16);
-
-// PC MBR (sector 0): boot code 0-439 (the isohybrid templates keep a 64-bit boot-image LBA at
-// 432), disk signature at 440, table at 446, 0x55 0xAA at 510.
-struct MasterBootRecord {
-  uint8_t boot_code[432];
-  Le64 boot_image_lba512;  // isohybrid (isohdpfx) / GRUB boot_hybrid patch field
-  Le32 disk_signature;
-  Le16 reserved;
-  MbrPartitionEntry partitions[4];
-  uint8_t signature[2];
-};
-static_assert(sizeof(MasterBootRecord) == 512);
-
-// UEFI 2.x 5.3.2: GPT header (92 bytes; the rest of its sector is zero).
-struct GptHeader {
-  char signature[8];  // "EFI PART"
-  Le32 revision;      // 0x00010000
-  Le32 header_size;   // 92
-  Le32 header_crc32;  // over header_size bytes with this field zero
-  Le32 reserved;
-  Le64 my_lba;
-  Le64 alternate_lba;
-  Le64 first_usable_lba;
-  Le64 last_usable_lba;
-  uint8_t disk_guid[16];
-  Le64 partition_entry_lba;
-  Le32 number_of_partition_entries;
-  Le32 size_of_partition_entry;  // 128
-  Le32 partition_entry_array_crc32;
-};
-static_assert(sizeof(GptHeader) == 92);
-
-// UEFI 2.x 5.3.3: GPT partition entry.
-struct GptPartitionEntry {
-  uint8_t type_guid[16];
-  uint8_t unique_guid[16];
-  Le64 first_lba;
-  Le64 last_lba;  // inclusive
-  Le64 attributes;
-  uint16_t name_utf16le[36];
-};
-static_assert(sizeof(GptPartitionEntry) == 128);
-
 // SUSP 1.12 5.1: CE, Continuation Area entry.
 struct SuspContinuationEntry {
   char signature[2];  // "CE"
@@ -279,11 +228,11 @@ static_assert(sizeof(RripPosixAttributesEntry) == 36);
 
 #pragma pack(pop)
 
-inline constexpr uint8_t kEfiSystemPartitionTypeGuid[16] = {
-    0x28, 0x73, 0x2A, 0xC1, 0x1F, 0xF8, 0xD2, 0x11,
-    0xBA, 0x4B, 0x00, 0xA0, 0xC9, 0x3E, 0xC9, 0x3B};  // C12A7328-F81F-11D2-BA4B-00A0C93EC93B
-inline constexpr uint8_t kBasicDataPartitionTypeGuid[16] = {
-    0xA2, 0xA0, 0xD0, 0xEB, 0xE5, 0xB9, 0x33, 0x44,
-    0x87, 0xC0, 0x68, 0xB6, 0xB7, 0x26, 0x99, 0xC7};  // EBD0A0A2-B9E5-4433-87C0-68B6B72699C7
+// The PC MBR and GPT structures (UEFI 2.x 5.2.1, 5.3) of the hybrid system area.
+using device::GptHeader;
+using device::GptPartitionEntry;
+using device::kEfiSystemPartitionTypeGuid;
+using device::MasterBootRecord;
+using device::MbrPartitionEntry;
 
 }  // namespace mediaforge::iso9660

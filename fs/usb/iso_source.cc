@@ -30,7 +30,7 @@ class TreeBuilder {
     for (size_t i = 0; i < parts.size(); ++i) {
       so_far += (so_far.empty() ? "" : "/") + parts[i];
       if (auto why = fat32::LongNameProblem(parts[i])) {
-        problems_.push_back({shown + ":" + so_far, *why});
+        problems_.push_back({shown + ":" + so_far, std::nullopt, *why});
         return;
       }
       const bool last = i + 1 == parts.size();
@@ -39,10 +39,10 @@ class TreeBuilder {
       // merges into a Windows ISO's "efi" (which holds efi/microsoft/boot/efisys.bin).
       if (collision && found->is_dir && (!last || node.is_dir)) collision = false;
       if (collision) {
-        problems_.push_back(
-            {shown + ":" + so_far, absl::StrCat("name collides with '", found->name,
-                                                "' when case is ignored (FAT names are "
-                                                "case-insensitive)")});
+        problems_.push_back({shown + ":" + so_far, std::nullopt,
+                             absl::StrCat("name collides with '", found->name,
+                                          "' when case is ignored (FAT names are "
+                                          "case-insensitive)")});
         return;
       }
       if (last) {
@@ -66,8 +66,8 @@ class TreeBuilder {
         dir->children.push_back(std::move(d));
         found = &dir->children.back();
       } else if (!found->is_dir) {
-        problems_.push_back(
-            {shown + ":" + so_far, "is a file in one tree and a directory in another"});
+        problems_.push_back({shown + ":" + so_far, std::nullopt,
+                             "is a file in one tree and a directory in another"});
         return;
       }
       dir = found;
@@ -199,15 +199,16 @@ absl::StatusOr<IsoTree> TreeFromIso(const std::string& iso_path, const std::stri
       n.is_dir = true;
     } else {
       if (e.size > fat32::kMaxFatFileSize) {
-        too_big.push_back(
-            {absl::StrCat(iso_path, ":", e.path), fat32::TooLargeForFat(e.path, e.size)});
+        too_big.push_back({absl::StrCat(iso_path, ":", e.path), std::nullopt,
+                           fat32::TooLargeForFat(e.path, e.size)});
         continue;
       }
       n.path = iso_path;
       n.size = e.size;
       n.source_offset = e.extents.empty() ? 0 : e.extents[0].offset;
       if (e.extents.size() > 1) {
-        too_big.push_back({absl::StrCat(iso_path, ":", e.path), "file stored in several extents"});
+        too_big.push_back(
+            {absl::StrCat(iso_path, ":", e.path), std::nullopt, "file stored in several extents"});
         continue;
       }
     }

@@ -39,7 +39,7 @@ TEST(Guard, RootDiskIsRefusedWhateverTheFlags) {
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_FALSE(d->allowed);
   ASSERT_FALSE(d->reasons.empty());
-  EXPECT_NE(d->reasons[0].find("running system"), std::string::npos);
+  EXPECT_NE(d->reasons[0].what.find("running system"), std::string::npos);
 }
 
 TEST(Guard, LoopDeviceNeedsForceAndYesAndRoom) {
@@ -53,13 +53,15 @@ TEST(Guard, LoopDeviceNeedsForceAndYesAndRoom) {
   auto no_force = CheckTarget(loop->path(), 0, {.yes = true});
   ASSERT_TRUE(no_force.ok());
   EXPECT_FALSE(no_force->allowed);  // loop devices are not removable
-  EXPECT_NE(no_force->reasons[0].find("not removable"), std::string::npos);
+  EXPECT_NE(no_force->reasons[0].what.find("not removable"), std::string::npos);
+  EXPECT_EQ(no_force->reasons[0].override_by, GuardReason::Override::kForce);
   EXPECT_TRUE(no_force->force_would_allow);
-  EXPECT_EQ(no_force->reasons[0].find("--"), std::string::npos);  // no CLI flag in the library
 
   auto no_yes = CheckTarget(loop->path(), 0, {.force = true, .interactive = false});
   ASSERT_TRUE(no_yes.ok());
   EXPECT_FALSE(no_yes->allowed);
+  EXPECT_EQ(no_yes->reasons[0].override_by, GuardReason::Override::kConfirmation);
+  EXPECT_EQ(no_yes->reasons[0].what.find("--"), std::string::npos);  // the CLI names flags
   EXPECT_TRUE(no_yes->consent_would_allow);
 
   auto tty = CheckTarget(loop->path(), 0, {.force = true, .interactive = true});
@@ -75,7 +77,7 @@ TEST(Guard, LoopDeviceNeedsForceAndYesAndRoom) {
   auto small = CheckTarget(loop->path(), 32 << 20, {.yes = true, .force = true});
   ASSERT_TRUE(small.ok());
   EXPECT_FALSE(small->allowed);
-  EXPECT_NE(small->reasons[0].find("needed"), std::string::npos);
+  EXPECT_NE(small->reasons[0].what.find("needed"), std::string::npos);
 }
 
 TEST(Discovery, AttachedLoopDeviceIsListedWithItsBackingFile) {

@@ -85,9 +85,10 @@ TEST(PartitionTable, CorruptGptIsReported) {
   std::string img = WriteImage(dir, *t, disk);
   auto target = OpenTarget(img, {});
   ASSERT_TRUE(target.ok());
-  auto problems = CheckGpt(**target, disk);
+  auto problems = CheckGpt(**target, disk).problems;
   ASSERT_EQ(problems.size(), 3u);  // header CRC, entries CRC, backup entries differ
-  EXPECT_NE(problems[0].what.find("primary GPT header CRC32"), std::string::npos);
+  EXPECT_EQ(problems[0].where, "primary GPT header");
+  EXPECT_NE(problems[0].what.find("CRC32"), std::string::npos);
   EXPECT_EQ(problems[0].offset, 512u + 16);
   EXPECT_NE(problems[1].what.find("entry array CRC32"), std::string::npos);
 }
@@ -100,8 +101,9 @@ TEST(PartitionTable, SoundGptHasNoProblems) {
   auto target = OpenTarget(WriteImage(dir, *t, disk), {});
   ASSERT_TRUE(target.ok());
   EXPECT_TRUE(HasGpt(**target));
-  auto problems = CheckGpt(**target, disk);
-  EXPECT_TRUE(problems.empty()) << problems[0].what;
+  auto gpt = CheckGpt(**target, disk);
+  EXPECT_TRUE(gpt.found);
+  EXPECT_TRUE(gpt.problems.empty()) << gpt.problems[0].what;
 }
 
 }  // namespace

@@ -28,6 +28,10 @@ TEST(LongNames, RejectsInvalidUtf8) {
   EXPECT_FALSE(Utf8ToUtf16("\xED\xA0\x80").has_value());      // encoded surrogate
   EXPECT_FALSE(Utf8ToUtf16("\xF4\x90\x80\x80").has_value());  // above U+10FFFF
   EXPECT_FALSE(Utf8ToUtf16("abc\xE6\x97").has_value());       // truncated
+  // The substituting form (Joliet) replaces each invalid byte and counts them.
+  auto sub = common::Utf8ToUtf16Substituting("a\xC0\xAF" "b", u'_');
+  EXPECT_EQ(sub.units, u"a__b");
+  EXPECT_EQ(sub.substituted, 2u);
 }
 
 TEST(LongNames, ProblemsNameTheReason) {
