@@ -243,14 +243,14 @@ int RunVerify(RunContext& ctx, const VerifyArgs& args) {
   // The media manifest (mediaforge create): every file's SHA-256.
   auto manifest = media::CheckMediaManifest(**target);
   if (!manifest.ok()) {
-    report->problems.push_back({"media manifest", std::nullopt,
-                                std::string(manifest.status().message())});
+    report->problems.push_back(
+        {"media manifest", std::nullopt, std::string(manifest.status().message())});
   } else if (manifest->present) {
-    report->found.push_back(absl::StrCat("media manifest: ", manifest->files, " files",
-                                         manifest->elsewhere > 0
-                                             ? absl::StrCat(" (", manifest->elsewhere,
-                                                            " on other volumes of the set)")
-                                             : std::string()));
+    report->found.push_back(
+        absl::StrCat("media manifest: ", manifest->files, " files",
+                     manifest->elsewhere > 0
+                         ? absl::StrCat(" (", manifest->elsewhere, " on other volumes of the set)")
+                         : std::string()));
     for (const auto& p : manifest->problems) {
       report->problems.push_back({absl::StrCat("media manifest: ", p.path), std::nullopt, p.what});
     }

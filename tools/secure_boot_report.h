@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "device/problem.h"
 #include "device/target.h"
 #include "nlohmann/json.hpp"
-#include "device/problem.h"
 
 namespace mediaforge::cli {
 

@@ -69,7 +69,9 @@ class Job {
     if (!decision.ok()) return Fail(StickState::kFailed, decision.status(), std::nullopt);
     if (!decision->allowed) {
       return Fail(StickState::kRefused,
-                  absl::FailedPreconditionError(absl::StrJoin(decision->reasons, "; ")),
+                  absl::FailedPreconditionError(absl::StrJoin(
+                      decision->reasons, "; ",
+                      [](std::string* out, const device::GuardReason& r) { out->append(r.what); })),
                   std::nullopt);
     }
     // O_EXCL: a disk mounted since the guard looked is refused here.

@@ -1,11 +1,12 @@
 #include "fs/iso9660/hybrid.h"
 
+#include <openssl/evp.h>
+
 #include <cstring>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "device/crc32.h"
-#include <openssl/evp.h>
 #include "fs/iso9660/on_disk.h"
 
 namespace mediaforge::iso9660 {

@@ -55,28 +55,31 @@ void AddGptPartitions(device::Target& target, uint32_t sector,
   if (!device::ReadFully(target, raw, sector).ok()) return;
   std::memcpy(&h, raw.data(), sizeof(h));
   if (std::memcmp(h.signature, "EFI PART", 8) != 0) return;
-  const uint32_t count = std::min(h.number_of_partition_entries, kMaxGptEntries);
-  const uint32_t size = h.size_of_partition_entry;
+  const uint32_t count =
+      std::min(static_cast<uint32_t>(h.number_of_partition_entries.Get()), kMaxGptEntries);
+  const uint32_t size = static_cast<uint32_t>(h.size_of_partition_entry.Get());
+  const uint64_t entry_lba = h.partition_entry_lba.Get();
   if (size < sizeof(device::GptPartitionEntry) || size > 4096 || size % 8 != 0 ||
-      h.partition_entry_lba > target.size() / sector) {
+      entry_lba > target.size() / sector) {
     problems.push_back(absl::StrCat(target.path(), " @", sector,
                                     ": GPT header's partition entry array is unusable"));
     return;
   }
   std::vector<std::byte> entries(uint64_t{count} * size);
-  if (!device::ReadFully(target, entries, h.partition_entry_lba * sector).ok()) {
-    problems.push_back(absl::StrCat(target.path(), " @", h.partition_entry_lba * sector,
+  if (!device::ReadFully(target, entries, entry_lba * sector).ok()) {
+    problems.push_back(absl::StrCat(target.path(), " @", entry_lba * sector,
                                     ": GPT partition entries cannot be read"));
     return;
   }
   for (uint32_t i = 0; i < count; ++i) {
     device::GptPartitionEntry e;
     std::memcpy(&e, entries.data() + uint64_t{i} * size, sizeof(e));
-    if (IsZero(e.partition_type_guid, 16) || e.starting_lba == 0 ||
-        e.starting_lba > target.size() / sector) {
+    const uint64_t starting_lba = e.starting_lba.Get();
+    if (IsZero(e.partition_type_guid, 16) || starting_lba == 0 ||
+        starting_lba > target.size() / sector) {
       continue;
     }
-    Candidate& c = candidates[e.starting_lba * sector];
+    Candidate& c = candidates[starting_lba * sector];
     if (c.where.empty()) c.where = absl::StrCat("GPT partition ", i + 1);
     c.esp |= std::memcmp(e.partition_type_guid, kEspTypeGuid, 16) == 0;
   }
@@ -85,7 +88,7 @@ void AddGptPartitions(device::Target& target, uint32_t sector,
 void AddMbrPartitions(device::Target& target, const std::vector<std::byte>& head,
                       std::map<uint64_t, Candidate>& candidates, std::vector<std::string>& problems,
                       bool* protective) {
-  iso9660::MasterBootRecord mbr;
+  device::MasterBootRecord mbr;
   std::memcpy(&mbr, head.data(), sizeof(mbr));
   if (mbr.signature[0] != 0x55 || mbr.signature[1] != 0xAA) return;
   const uint32_t sector = DiskSectorSize(target);
