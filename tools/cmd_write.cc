@@ -144,6 +144,8 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
                                 .sparse = true,                       // image files only
                                 .skip_zero_extents = zero_out_holes,  // BLKZEROOUT below
                                 .delta = args.delta,
+                                // Holes are zeroed out below, before the destination is final.
+                                .commit = !zero_out_holes,
                                 .fresh_layout = [&] { return source->MakeLayout(); },
                                 .progress = progress.Callback(),
                                 .cancel = &ctx.cancel});
@@ -151,7 +153,7 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
   if (!report.ok()) {
     int rc = ReportError(args.common, report.status());
     bool any_device = false;
-    for (engine::Destination* d : destinations) any_device |= d->target().is_block_device();
+    for (engine::Destination* d : destinations) any_device |= d->is_device();
     if (any_device) Say(ResumeHint(args));
     // A mapped range whose checksum does not match: the image is not what its bmap says.
     return bmap->bmap && absl::IsDataLoss(report.status()) ? kExitProblem : rc;
@@ -165,6 +167,7 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
       auto zeroed = engine::ZeroOutZeroExtents(*layout, destinations[i]->target());
       if (zeroed.ok()) {
         Say(absl::StrFormat("%s: zeroed %d bytes of holes by BLKZEROOUT", t.path, *zeroed));
+        if (auto s = destinations[i]->Commit(); !s.ok()) t.error = s;
       } else {
         t.error = zeroed.status();
       }
@@ -178,7 +181,7 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
     }
     if (!t.ok()) {
       Say(absl::StrCat("mediaforge: ", t.error.message()));
-      if (destinations[i]->target().is_block_device()) Say(ResumeHint(args));
+      if (destinations[i]->is_device()) Say(ResumeHint(args));
       rc = kExitError;
       continue;
     }

@@ -324,7 +324,7 @@ TEST(IsoJudges, OptionConflictsAreUsageErrors) {
   auto r = RunMediaforgeIso(
       {(dir / "src").string(), "-o", (dir / "o.iso").string(), "--isohybrid-mbr", "/dev/null"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.output.find("BIOS boot image"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--bios-boot"), std::string::npos) << r.output;
   r = RunMediaforgeIso(
       {(dir / "src").string(), "-o", (dir / "o.iso").string(), "--boot-load-size", "4"});
   EXPECT_EQ(r.exit_code, 2);

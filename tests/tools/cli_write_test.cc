@@ -242,8 +242,9 @@ TEST(CliJson, EveryCommandPrintsOneObjectOnFailure) {
     EXPECT_EQ(j["ok"], false) << args << ": " << stdout_text;
     EXPECT_TRUE(j["error"].is_string()) << args << ": " << stdout_text;
   }
+  // `create` is real now (fs/media): listed in --help.
   auto help = Cli({"--help"});
-  EXPECT_EQ(help.output.find("create"), std::string::npos) << help.output;
+  EXPECT_NE(help.output.find("create"), std::string::npos) << help.output;
 }
 
 }  // namespace
