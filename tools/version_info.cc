@@ -1,9 +1,12 @@
 #include "tools/version_info.h"
 
 #include <blkid/blkid.h>
+#include <expat.h>
 #include <libfdisk/libfdisk.h>
 #include <lzma.h>
 #include <openssl/crypto.h>
+#include <sqlite3.h>
+#include <wimlib.h>
 #include <xxhash.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -29,7 +32,9 @@ std::string VersionText() {
                       "  libblkid   ", blkid_version, "\n", "  libfdisk   ", fdisk_version, "\n",
                       "  liburing   ", MEDIAFORGE_URING_VERSION, " (headers)\n", "  zlib       ",
                       zlibVersion(), "\n", "  xz (lzma)  ", lzma_version_string(), "\n",
-                      "  zstd       ", ZSTD_versionString(), "\n", "  xxHash     ", xxh / 10000,
+                      "  zstd       ", ZSTD_versionString(), "\n", "  libwim     ",
+                      wimlib_get_version_string(), "\n", "  SQLite     ", sqlite3_libversion(),
+                      "\n", "  expat      ", XML_ExpatVersion(), "\n", "  xxHash     ", xxh / 10000,
                       ".", xxh / 100 % 100, ".", xxh % 100, "\n", "  Abseil     ",
                       ABSL_LTS_RELEASE_VERSION, " (headers)\n", "  CLI11      ", CLI11_VERSION,
                       " (headers)\n", "  nlohmann-json ", NLOHMANN_JSON_VERSION_MAJOR, ".",
