@@ -1,42 +1,27 @@
 #include "device/sha256.h"
 
-#include <openssl/evp.h>
-
 #include <stdexcept>
+
+#include "device/digest.h"
 
 namespace mediaforge::device {
 
+// One digest model (device/digest.h); this is its SHA-256 form, which cannot fail to exist.
 struct Sha256::Ctx {
-  EVP_MD_CTX* md = nullptr;
-  ~Ctx() { EVP_MD_CTX_free(md); }
+  Digest digest;
 };
 
-Sha256::Sha256() : ctx_(std::make_unique<Ctx>()) {
-  ctx_->md = EVP_MD_CTX_new();
-  if (ctx_->md == nullptr || EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("OpenSSL: SHA-256 unavailable");
-  }
+Sha256::Sha256() {
+  auto d = Digest::Create("sha256");
+  if (!d.ok()) throw std::runtime_error(std::string(d.status().message()));
+  ctx_ = std::make_unique<Ctx>(Ctx{std::move(*d)});
 }
 
 Sha256::~Sha256() = default;
 
-void Sha256::Update(std::span<const std::byte> data) {
-  EVP_DigestUpdate(ctx_->md, data.data(), data.size());
-}
+void Sha256::Update(std::span<const std::byte> data) { ctx_->digest.Update(data); }
 
-std::string Sha256::FinalHex() {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx_->md, digest, &len);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
-}
+std::string Sha256::FinalHex() { return ctx_->digest.FinalHex(); }
 
 std::string Sha256Hex(std::span<const std::byte> data) {
   Sha256 h;

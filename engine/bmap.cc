@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "engine/digest.h"
+#include "device/digest.h"
 
 namespace mediaforge::engine {
 namespace {
@@ -135,7 +135,7 @@ absl::Status ParseRangeText(const std::string& path, const std::string& text, Bm
 
 // bmaptool's rule: hash the file with the stored checksum's text replaced by '0's.
 absl::Status CheckFileChecksum(const Bmap& b, const std::string& text, int line) {
-  auto digest = Digest::Create(b.checksum_type);
+  auto digest = device::Digest::Create(b.checksum_type);
   if (!digest.ok()) return digest.status();
   if (b.file_checksum.size() != digest->hex_length() || !IsHex(b.file_checksum)) {
     return LineError(b.path, line,
@@ -244,7 +244,7 @@ absl::StatusOr<Bmap> ParseBmap(const std::string& text, const std::string& path)
           absl::StrCat(path, ": bmap version ", b.version(), " needs <ChecksumType>"));
     }
     b.checksum_type = absl::AsciiStrToLower(absl::StripAsciiWhitespace(it->second.text));
-    if (auto d = Digest::Create(b.checksum_type); !d.ok()) {
+    if (auto d = device::Digest::Create(b.checksum_type); !d.ok()) {
       return LineError(path, it->second.line, std::string(d.status().message()));
     }
     file_sum_tag = "BmapFileChecksum";
@@ -314,7 +314,7 @@ absl::StatusOr<Bmap> ReadBmapFile(const std::string& path) {
 }
 
 absl::StatusOr<std::string> FormatBmap(const Bmap& b) {
-  auto digest = Digest::Create(b.checksum_type);
+  auto digest = device::Digest::Create(b.checksum_type);
   if (!digest.ok()) return digest.status();
   const uint64_t blocks = (b.image_size + b.block_size - 1) / b.block_size;
   uint64_t mapped = 0;

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "device/digest.h"
 #include "device/errors.h"
-#include "engine/digest.h"
 #include "engine/sparse_layout.h"
 
 namespace mediaforge::engine {
@@ -104,7 +104,7 @@ class CheckedRange final : public InputStream {
     size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), length_ - pos_));
     if (n == 0) return 0;
     if (!range_.checksum.empty() && !digest_) {
-      auto d = Digest::Create(checksum_type_);
+      auto d = device::Digest::Create(checksum_type_);
       if (!d.ok()) return d.status();
       digest_.emplace(std::move(*d));
     }
@@ -132,7 +132,7 @@ class CheckedRange final : public InputStream {
   BmapRange range_;
   uint64_t offset_, length_;
   uint64_t pos_ = 0;
-  std::optional<Digest> digest_;
+  std::optional<device::Digest> digest_;
 };
 
 }  // namespace
@@ -185,7 +185,7 @@ absl::StatusOr<Bmap> BmapFromSparseFile(const std::string& image_path, uint64_t 
 
   std::vector<std::byte> buf(1 << 20);
   for (BmapRange& r : b.ranges) {
-    auto digest = Digest::Create(b.checksum_type);
+    auto digest = device::Digest::Create(b.checksum_type);
     if (!digest.ok()) return digest.status();
     uint64_t off = b.RangeOffset(r), left = b.RangeLength(r);
     while (left > 0) {

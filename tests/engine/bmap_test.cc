@@ -9,10 +9,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "tests/support/memory_target.h"
+#include "device/digest.h"
 #include "engine/bmap_layout.h"
-#include "engine/digest.h"
 #include "engine/stream_copy.h"
+#include "tests/support/memory_target.h"
 #include "tests/support/test_support.h"
 
 namespace mediaforge::engine {
@@ -102,7 +102,7 @@ TEST(Bmap, FormattedBmapReadsBackIdentically) {
 std::string Sha1Variant(const Bmap& b, const std::string& text, bool v13) {
   std::string out = text;
   for (const auto& r : b.ranges) {
-    auto d = Digest::Create("sha1");
+    auto d = device::Digest::Create("sha1");
     std::ifstream f(b.path, std::ios::binary);
     f.seekg(static_cast<std::streamoff>(b.RangeOffset(r)));
     std::string buf(b.RangeLength(r), '\0');

@@ -1,5 +1,5 @@
-// A message digest chosen by name (bmap files name theirs: "sha1" or "sha256"), through OpenSSL
-// EVP.
+// A message digest chosen by name, through OpenSSL EVP: the one digest model (bmap files name
+// theirs, "sha1" or "sha256"; device/sha256.h is its SHA-256 form).
 #pragma once
 
 #include <cstddef>
@@ -10,11 +10,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace mediaforge::engine {
+namespace mediaforge::device {
 
 class Digest {
  public:
-  // Only the algorithms bmap files use: "sha1" and "sha256".
+  // "sha1" and "sha256" (what bmap files and the media manifest use).
   static absl::StatusOr<Digest> Create(absl::string_view name);
   Digest(Digest&&) noexcept;
   Digest& operator=(Digest&&) noexcept;
@@ -33,4 +33,4 @@ class Digest {
   std::unique_ptr<Ctx> ctx_;
 };
 
-}  // namespace mediaforge::engine
+}  // namespace mediaforge::device

@@ -1,10 +1,10 @@
-#include "engine/digest.h"
+#include "device/digest.h"
 
 #include <openssl/evp.h>
 
 #include "absl/strings/str_cat.h"
 
-namespace mediaforge::engine {
+namespace mediaforge::device {
 
 struct Digest::Ctx {
   EVP_MD_CTX* md = nullptr;
@@ -60,4 +60,4 @@ std::string Digest::FinalHex() {
   return out;
 }
 
-}  // namespace mediaforge::engine
+}  // namespace mediaforge::device
