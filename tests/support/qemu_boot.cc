@@ -38,6 +38,27 @@ std::optional<std::string> BootUnavailable(Firmware firmware) {
   return std::nullopt;
 }
 
+namespace {
+
+// Firmware and loaders (SeaBIOS, isolinux) draw on the serial console with ANSI cursor moves,
+// which can land in the middle of a marker ("MF-ISO-ISOLINUX\x1b[11;15H-READ-CONFIG"): compare
+// markers against the text with CSI sequences (ESC [ params final-byte) taken out.
+std::string WithoutTerminalControls(const std::string& out) {
+  std::string text;
+  text.reserve(out.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i] == '\x1b' && i + 1 < out.size() && out[i + 1] == '[') {
+      i += 2;
+      while (i < out.size() && !(out[i] >= 0x40 && out[i] <= 0x7e)) ++i;
+      continue;
+    }
+    text.push_back(out[i]);
+  }
+  return text;
+}
+
+}  // namespace
+
 BootResult BootAndWaitForMarker(const std::string& image, const std::string& marker,
                                 const BootOptions& options) {
   BootResult result;
@@ -84,14 +105,15 @@ BootResult BootAndWaitForMarker(const std::string& image, const std::string& mar
 
   const auto t0 = std::chrono::steady_clock::now();
   CommandResult r = RunUntil(argv, options.timeout_seconds, [&](const std::string& out) {
-    if (out.find(marker) != std::string::npos) return true;
+    const std::string text = WithoutTerminalControls(out);
+    if (text.find(marker) != std::string::npos) return true;
     for (const auto& s : options.stop_on) {
-      if (out.find(s) != std::string::npos) return true;
+      if (text.find(s) != std::string::npos) return true;
     }
     return false;
   });
   result.console = std::move(r.output);
-  result.marker_seen = result.console.find(marker) != std::string::npos;
+  result.marker_seen = WithoutTerminalControls(result.console).find(marker) != std::string::npos;
   if (r.timed_out) {
     result.console +=
         "[qemu_boot: no marker after " + std::to_string(options.timeout_seconds) + " s]\n";
