@@ -20,53 +20,13 @@ READ_BPS=${READ_BPS:-125000000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MF=${MEDIAFORGE:-$ROOT/build/tools/mediaforge}
 WORK=$(mktemp -d /var/tmp/mf-compare-bmap.XXXXXX)
-LOOPS=()
-RULES=()  # "file majmin" to reset on exit
-CG1=/sys/fs/cgroup/blkio
-CG2=""
-cleanup() {
-  for r in "${RULES[@]}"; do
-    set -- $r
-    if [ "$1" = io.max ]; then echo "$2 rbps=max wbps=max" > "$CG2/io.max" 2>/dev/null || true
-    else echo "$2 0" > "$1" 2>/dev/null || true; fi
-  done
-  for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null || true; done
-  [ -n "$CG2" ] && rmdir "$CG2" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+. "$ROOT/bench/throttle.sh"
 
 [ -x "$MF" ] || { echo "build mediaforge first ($MF)"; exit 2; }
 for t in losetup lsblk bmaptool; do command -v "$t" >/dev/null || { echo "missing $t"; exit 2; }; done
 
-# Where throttles go: v2 io.max if the io controller is enabled in a unified hierarchy.
-MODE=""
-if [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw io /sys/fs/cgroup/cgroup.controllers; then
-  CG2=/sys/fs/cgroup/mf-bmap-bench.$$
-  mkdir "$CG2"
-  MODE="cgroup v2 io.max ($CG2)"
-elif [ -w "$CG1/blkio.throttle.write_bps_device" ]; then
-  MODE="cgroup v1 blkio.throttle (root group, our loop devices only)"
-else
-  echo "no writable cgroup io throttle here (neither v2 io.max nor v1 blkio.throttle)"; exit 2
-fi
+throttle_setup mf-bmap-bench
 
-throttle() {  # throttle DEV
-  local mm; mm=$(lsblk -dno MAJ:MIN "$1" | tr -d ' ')
-  if [ -n "$CG2" ]; then
-    echo "$mm rbps=$READ_BPS wbps=$WRITE_BPS" > "$CG2/io.max"; RULES+=("io.max $mm")
-  else
-    echo "$mm $WRITE_BPS" > "$CG1/blkio.throttle.write_bps_device"
-    RULES+=("$CG1/blkio.throttle.write_bps_device $mm")
-    echo "$mm $READ_BPS" > "$CG1/blkio.throttle.read_bps_device"
-    RULES+=("$CG1/blkio.throttle.read_bps_device $mm")
-  fi
-}
-# run CMD...: in the v2 group when there is one (v1 rules apply to everyone already).
-run() {
-  if [ -n "$CG2" ]; then sh -c 'echo $$ > "$0/cgroup.procs"; shift; exec "$@"' "$CG2" _ "$@"
-  else "$@"; fi
-}
 
 IMG=$WORK/img
 SIZE=$((IMAGE_GIB << 30))

@@ -13,46 +13,10 @@ READ_BPS=${READ_BPS:-125000000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MF=${MEDIAFORGE:-$ROOT/build/tools/mediaforge}
 WORK=$(mktemp -d /var/tmp/mf-compare-delta.XXXXXX)
-LOOPS=()
-RULES=()
-CG1=/sys/fs/cgroup/blkio
-CG2=""
-cleanup() {
-  for r in "${RULES[@]}"; do
-    set -- $r
-    if [ "$1" = io.max ]; then echo "$2 rbps=max wbps=max" > "$CG2/io.max" 2>/dev/null || true
-    else echo "$2 0" > "$1" 2>/dev/null || true; fi
-  done
-  for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null || true; done
-  [ -n "$CG2" ] && rmdir "$CG2" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+. "$ROOT/bench/throttle.sh"
 [ -x "$MF" ] || { echo "build mediaforge first ($MF)"; exit 2; }
 
-MODE=""
-if [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw io /sys/fs/cgroup/cgroup.controllers; then
-  CG2=/sys/fs/cgroup/mf-delta-bench.$$; mkdir "$CG2"; MODE="cgroup v2 io.max"
-elif [ -w "$CG1/blkio.throttle.write_bps_device" ]; then
-  MODE="cgroup v1 blkio.throttle (root group, our loop devices only)"
-else
-  echo "no writable cgroup io throttle here"; exit 2
-fi
-throttle() {
-  local mm; mm=$(lsblk -dno MAJ:MIN "$1" | tr -d ' ')
-  if [ -n "$CG2" ]; then
-    echo "$mm rbps=$READ_BPS wbps=$WRITE_BPS" > "$CG2/io.max"; RULES+=("io.max $mm")
-  else
-    echo "$mm $WRITE_BPS" > "$CG1/blkio.throttle.write_bps_device"
-    RULES+=("$CG1/blkio.throttle.write_bps_device $mm")
-    echo "$mm $READ_BPS" > "$CG1/blkio.throttle.read_bps_device"
-    RULES+=("$CG1/blkio.throttle.read_bps_device $mm")
-  fi
-}
-run() {
-  if [ -n "$CG2" ]; then sh -c 'echo $$ > "$0/cgroup.procs"; shift; exec "$@"' "$CG2" _ "$@"
-  else "$@"; fi
-}
+throttle_setup mf-delta-bench
 seconds() {  # seconds CMD...: wall time of one run (fails loudly)
   local s e; s=$(date +%s%N)
   run "$@" >/dev/null 2>&1 || { echo "FAILED: $*" >&2; exit 1; }
