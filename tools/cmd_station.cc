@@ -19,9 +19,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "device/disk_watcher.h"
+#include "device/sha256.h"
 #include "engine/image_source.h"
 #include "engine/layout_reader.h"
-#include "device/sha256.h"
 #include "engine/station/record_store.h"
 #include "engine/station/selection.h"
 #include "engine/station/stick_job.h"
@@ -44,6 +44,7 @@ struct StationArgs {
   bool once = false;
   std::string operator_name;
   bool no_probe = false;
+  std::string delta = "stale";
   int poll_ms = 500;
   bool history = false;
   HistoryArgs hist;
@@ -108,7 +109,10 @@ class Station {
         sha256_(std::move(sha256)),
         store_(store),
         rules_(std::move(rules)),
-        operator_name_(std::move(operator_name)) {}
+        operator_name_(std::move(operator_name)),
+        delta_(args.delta == "always"  ? st::DeltaPolicy::kAlways
+               : args.delta == "never" ? st::DeltaPolicy::kNever
+                                       : st::DeltaPolicy::kEarlierCopy) {}
 
   int Run(device::DiskWatcher& watcher) {
     for (const auto& d : watcher.Present()) Consider(d);
@@ -175,6 +179,7 @@ class Station {
     o.image_bytes = source_.size.value_or(0);
     o.force = args_.guard.force;
     o.probe = !args_.no_probe;
+    o.delta = delta_;
     o.cancel = &raw->cancel;
     o.removed = &raw->removed;
     const engine::ImageSource* src = &source_;
@@ -263,6 +268,8 @@ class Station {
     rec.image = std::filesystem::absolute(source_.path, ec).string();
     rec.image_sha256 = sha256_;
     rec.bytes = r.bytes_written;
+    rec.delta = r.delta;
+    rec.bytes_skipped = r.bytes_skipped();
     rec.seconds = r.seconds;
     rec.mb_per_s = r.mb_per_s();
     rec.result = st::StickStateName(r.state);
@@ -281,6 +288,7 @@ class Station {
   st::RecordStore& store_;
   const st::SelectionRules rules_;
   const std::string operator_name_;
+  const st::DeltaPolicy delta_;
   const Clock::time_point t0_ = Clock::now();
   std::list<std::unique_ptr<InFlight>> jobs_;
   std::set<std::string> skipped_;
@@ -391,6 +399,10 @@ void AddStationCommand(CLI::App& app, RunContext& ctx) {
   cmd->add_option("--db", args->hist.db,
                   "Station database (default $XDG_STATE_HOME/mediaforge/station.sqlite)");
   cmd->add_flag("--no-probe", args->no_probe, "Skip the fake-capacity probe");
+  cmd->add_option("--delta", args->delta,
+                  "Delta writes (only the differing blocks): for sticks holding an earlier copy "
+                  "of the image (stale, the default), always, or never")
+      ->check(CLI::IsMember({"stale", "always", "never"}));
   cmd->add_option("--poll-ms", args->poll_ms, "Rescan disks this often (ms) between uevents");
   auto* history = cmd->add_flag("--history", args->history, "Print the records and exit");
   cmd->add_option("--since", args->hist.since, "--history: records from DATE on (UTC)")

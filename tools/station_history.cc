@@ -51,7 +51,11 @@ nlohmann::json RecordJson(const st::StickRecord& r) {
           {"mb_per_s", r.mb_per_s},
           {"result", r.result},
           {"error", r.error.empty() ? nullptr : nlohmann::json(r.error)},
-          {"offset", r.error_offset ? nlohmann::json(*r.error_offset) : nullptr}};
+          {"offset", r.error_offset ? nlohmann::json(*r.error_offset) : nullptr},
+          {"delta", r.delta},
+          {"bytes_skipped", r.bytes_skipped},
+          {"spec", r.spec.empty() ? nullptr : nlohmann::json(r.spec)},
+          {"spec_sha256", r.spec_sha256.empty() ? nullptr : nlohmann::json(r.spec_sha256)}};
 }
 
 // RFC 4180: quote every text field, double the quotes inside.
@@ -96,13 +100,15 @@ int RunStationHistory(const HistoryArgs& args) {
   }
   if (args.csv) {
     std::cout << "id,time,operator,device,serial,vendor,model,declared_bytes,probed_bytes,image,"
-                 "image_sha256,bytes,seconds,mb_per_s,result,error,offset\n";
+                 "image_sha256,bytes,seconds,mb_per_s,result,error,offset,delta,bytes_skipped,"
+                 "spec,spec_sha256\n";
     for (const auto& r : *rows) {
       std::cout << absl::StrFormat(
-          "%d,%s,%s,%s,%s,%s,%s,%d,%s,%s,%s,%d,%.3f,%.2f,%s,%s,%s\n", r.id, IsoTime(r.time_unix),
-          Csv(r.operator_name), Csv(r.device), Csv(r.serial), Csv(r.vendor), Csv(r.model),
-          r.declared_bytes, Opt(r.probed_bytes), Csv(r.image), r.image_sha256, r.bytes, r.seconds,
-          r.mb_per_s, r.result, Csv(r.error), Opt(r.error_offset));
+          "%d,%s,%s,%s,%s,%s,%s,%d,%s,%s,%s,%d,%.3f,%.2f,%s,%s,%s,%d,%d,%s,%s\n", r.id,
+          IsoTime(r.time_unix), Csv(r.operator_name), Csv(r.device), Csv(r.serial), Csv(r.vendor),
+          Csv(r.model), r.declared_bytes, Opt(r.probed_bytes), Csv(r.image), r.image_sha256,
+          r.bytes, r.seconds, r.mb_per_s, r.result, Csv(r.error), Opt(r.error_offset),
+          r.delta ? 1 : 0, r.bytes_skipped, Csv(r.spec), r.spec_sha256);
     }
     return kExitOk;
   }

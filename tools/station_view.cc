@@ -65,6 +65,8 @@ nlohmann::json StationView::RowJson(const StickRow& row) {
     j["declared_bytes"] = r.declared_bytes;
     j["probed_bytes"] = r.probed_bytes ? nlohmann::json(*r.probed_bytes) : nullptr;
     j["bytes"] = r.bytes_written;
+    j["delta"] = r.delta;
+    j["bytes_skipped"] = r.bytes_skipped();
     j["seconds"] = r.seconds;
     j["mb_per_s"] = r.mb_per_s();
     j["error"] = r.error.empty() ? nullptr : nlohmann::json(r.error);
@@ -123,10 +125,13 @@ std::string StationView::RowText(const StickRow& row) const {
   std::string result;
   if (row.result) {
     const st::StickResult& r = *row.result;
-    result = r.ok()
-                 ? (r.state == st::StickState::kCurrent ? "already current"
-                                                        : absl::StrFormat("ok, %.1f s", r.seconds))
-                 : r.error;
+    result =
+        r.ok()
+            ? (r.state == st::StickState::kCurrent ? "already current"
+               : r.delta ? absl::StrFormat("ok, %.1f s, delta: wrote %s, skipped %s", r.seconds,
+                                           HumanSize(r.bytes_written), HumanSize(r.bytes_skipped()))
+                         : absl::StrFormat("ok, %.1f s", r.seconds))
+            : r.error;
     if (r.error_offset && !r.ok()) absl::StrAppend(&result, " [offset ", *r.error_offset, "]");
   }
   return absl::StrFormat("%2d %-12s %-22s %-14s %9s %-11s %4s %7.1f  %s", row.id, Fit(d.path, 12),

@@ -30,9 +30,27 @@ constexpr const char* kSchema =
     " mb_per_s REAL NOT NULL,"
     " result TEXT NOT NULL,"
     " error TEXT NOT NULL,"
-    " error_offset INTEGER);"
+    " error_offset INTEGER,"
+    " delta INTEGER NOT NULL DEFAULT 0,"
+    " bytes_skipped INTEGER NOT NULL DEFAULT 0,"
+    " spec TEXT NOT NULL DEFAULT '',"
+    " spec_sha256 TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS sticks_serial ON sticks(serial);"
     "CREATE INDEX IF NOT EXISTS sticks_time ON sticks(time_unix);";
+
+// Columns added after the first release of the table, with their definitions and the value
+// rows made before them read as.
+struct LaterColumn {
+  const char* name;
+  const char* definition;
+  const char* old_rows;
+};
+constexpr LaterColumn kLaterColumns[] = {
+    {"delta", "INTEGER NOT NULL DEFAULT 0", "0"},
+    {"bytes_skipped", "INTEGER NOT NULL DEFAULT 0", "0"},
+    {"spec", "TEXT NOT NULL DEFAULT ''", "''"},
+    {"spec_sha256", "TEXT NOT NULL DEFAULT ''", "''"},
+};
 
 class Statement {
  public:
@@ -103,6 +121,7 @@ absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(const std::string
   if (!db.ok()) return db.status();
   std::unique_ptr<RecordStore> store(new RecordStore(path, *db));
   if (auto s = store->Exec(kSchema); !s.ok()) return s;
+  if (auto s = store->AddMissingColumns(); !s.ok()) return s;
   return store;
 }
 
@@ -131,12 +150,32 @@ absl::Status RecordStore::Exec(const char* sql) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<bool> RecordStore::HasColumn(const char* name) {
+  Statement st(db_, "SELECT 1 FROM pragma_table_info('sticks') WHERE name = ?1");
+  if (!st.ok()) return Error("cannot read the table's columns");
+  st.Text(1, name);
+  int rc = sqlite3_step(st.get());
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error("cannot read the table's columns");
+  return rc == SQLITE_ROW;
+}
+
+absl::Status RecordStore::AddMissingColumns() {
+  for (const LaterColumn& c : kLaterColumns) {
+    auto has = HasColumn(c.name);
+    if (!has.ok()) return has.status();
+    if (*has) continue;
+    std::string sql = absl::StrCat("ALTER TABLE sticks ADD COLUMN ", c.name, " ", c.definition);
+    if (auto s = Exec(sql.c_str()); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int64_t> RecordStore::Add(const StickRecord& r) {
   Statement st(db_,
                "INSERT INTO sticks (time_unix, time, operator, device, serial, vendor, model,"
                " declared_bytes, probed_bytes, image, image_sha256, bytes, seconds, mb_per_s,"
-               " result, error, error_offset)"
-               " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+               " result, error, error_offset, delta, bytes_skipped, spec, spec_sha256)"
+               " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!st.ok()) return Error("cannot prepare the insert");
   st.Int(1, r.time_unix);
   st.Text(2, IsoTime(r.time_unix));
@@ -155,6 +194,10 @@ absl::StatusOr<int64_t> RecordStore::Add(const StickRecord& r) {
   st.Text(15, r.result);
   st.Text(16, r.error);
   st.OptInt(17, r.error_offset);
+  st.Int(18, r.delta ? 1 : 0);
+  st.Int(19, static_cast<int64_t>(r.bytes_skipped));
+  st.Text(20, r.spec);
+  st.Text(21, r.spec_sha256);
   if (sqlite3_step(st.get()) != SQLITE_DONE) return Error("cannot add the stick's record");
   return sqlite3_last_insert_rowid(db_);
 }
@@ -162,8 +205,14 @@ absl::StatusOr<int64_t> RecordStore::Add(const StickRecord& r) {
 absl::StatusOr<std::vector<StickRecord>> RecordStore::Find(const RecordQuery& q) {
   std::string sql =
       "SELECT id, time_unix, operator, device, serial, vendor, model, declared_bytes,"
-      " probed_bytes, image, image_sha256, bytes, seconds, mb_per_s, result, error, error_offset"
-      " FROM sticks WHERE 1";
+      " probed_bytes, image, image_sha256, bytes, seconds, mb_per_s, result, error, error_offset";
+  // A database opened read-only may predate the later columns.
+  for (const LaterColumn& c : kLaterColumns) {
+    auto has = HasColumn(c.name);
+    if (!has.ok()) return has.status();
+    absl::StrAppend(&sql, ", ", *has ? c.name : c.old_rows);
+  }
+  sql += " FROM sticks WHERE 1";
   if (q.since_unix) sql += " AND time_unix >= ?1";
   if (q.serial) sql += " AND serial = ?2";
   sql += " ORDER BY time_unix, id";
@@ -193,6 +242,10 @@ absl::StatusOr<std::vector<StickRecord>> RecordStore::Find(const RecordQuery& q)
     r.result = st.ColText(14);
     r.error = st.ColText(15);
     r.error_offset = st.ColOptInt(16);
+    r.delta = sqlite3_column_int64(s, 17) != 0;
+    r.bytes_skipped = static_cast<uint64_t>(sqlite3_column_int64(s, 18));
+    r.spec = st.ColText(19);
+    r.spec_sha256 = st.ColText(20);
     out.push_back(std::move(r));
   }
   if (rc != SQLITE_DONE) return Error("cannot read the records");

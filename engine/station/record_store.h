@@ -27,6 +27,13 @@ struct StickRecord {
   std::string image;
   std::string image_sha256;
   uint64_t bytes = 0;  // bytes written
+  // A delta write (the stick held an earlier copy): bytes found already right and not written.
+  bool delta = false;
+  uint64_t bytes_skipped = 0;
+  // `station --spec`: the media spec the image was built from, and its SHA-256 (the built
+  // image's own is image_sha256; `image` then names the spec's output).
+  std::string spec;
+  std::string spec_sha256;
   double seconds = 0;
   double mb_per_s = 0;
   std::string result;  // "written", "current", "failed", "fake", "refused", "interrupted", ...
@@ -58,6 +65,9 @@ class RecordStore {
  private:
   RecordStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
   absl::Status Exec(const char* sql);
+  absl::StatusOr<bool> HasColumn(const char* name);
+  // Databases made before a column existed get it (ALTER TABLE ... ADD COLUMN).
+  absl::Status AddMissingColumns();
   absl::Status Error(const char* what) const;
 
   std::string path_;

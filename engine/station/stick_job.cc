@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/destination.h"
+#include "engine/station/stick_content.h"
 #include "engine/station/stick_write.h"
 #include "engine/stream_copy.h"
 #include "engine/throughput/probe.h"
@@ -32,10 +33,19 @@ class Job {
     result_.seconds = Since(t0_);
     // However it ended, a stick pulled out or a run interrupted says so first.
     if (!result_.ok() && result_.state != StickState::kRefused) {
-      if (Flag(options_.removed)) {
+      if (Flag(options_.removed) && result_.state != StickState::kRemoved) {
+        // The watcher saw it leave: the job stopped where the write had got to.
+        if (!result_.error_offset &&
+            (phase_ == StickState::kWriting || phase_ == StickState::kVerifying)) {
+          result_.error_offset = phase_done_;
+        }
         result_.state = StickState::kRemoved;
-        result_.error =
-            absl::StrCat(disk_.path, ": removed before it was finished; ", result_.error);
+        result_.error = absl::StrCat(disk_.path, ": removed before it was finished",
+                                     result_.error_offset
+                                         ? absl::StrCat(" (at byte offset ", *result_.error_offset,
+                                                        " of the ", StickStateName(phase_), ")")
+                                         : "",
+                                     "; ", result_.error);
       } else if (Flag(options_.cancel)) {
         result_.state = StickState::kInterrupted;
       }
@@ -46,6 +56,10 @@ class Job {
 
  private:
   void Enter(StickState s, uint64_t done = 0, uint64_t total = 0) {
+    if (!IsFinal(s)) {
+      phase_ = s;
+      phase_done_ = done;
+    }
     if (update_) update_({s, done, total});
   }
   ProgressFn Progress(StickState s) {
@@ -55,6 +69,14 @@ class Job {
     result_.state = s;
     result_.error = std::string(status.message());
     result_.error_offset = offset;
+    // ENODEV, ENXIO, ENOMEDIUM (device/errors.h): the stick (or the card in a reader) is gone,
+    // whether or not the watcher has seen it leave yet.
+    if (s == StickState::kFailed && absl::IsUnavailable(status)) {
+      result_.state = StickState::kRemoved;
+      result_.error = absl::StrCat(
+          disk_.path, ": the disk disappeared during the ", StickStateName(phase_),
+          offset ? absl::StrCat(" at byte offset ", *offset) : "", " (", status.message(), ")");
+    }
   }
   bool Stopped() {
     if (!Flag(options_.cancel) && !Flag(options_.removed)) return false;
@@ -112,14 +134,19 @@ class Job {
       }
     }
 
+    bool delta = options_.delta == DeltaPolicy::kAlways;
     if (options_.check_current) {
       if (Stopped()) return;
       Enter(StickState::kComparing);
-      auto current = HoldsImage(target, make_layout_, options_, Progress(StickState::kComparing));
-      if (!current.ok()) return Fail(StickState::kFailed, current.status(), std::nullopt);
-      if (*current) {
+      auto look = LookAtContent(target, make_layout_, options_, Progress(StickState::kComparing));
+      if (!look.ok()) return Fail(StickState::kFailed, look.status(), std::nullopt);
+      if (look->content == StickContent::kCurrent) {
         result_.state = StickState::kCurrent;
         return;
+      }
+      if (look->content == StickContent::kEarlierCopy &&
+          options_.delta == DeltaPolicy::kEarlierCopy) {
+        delta = true;
       }
     }
 
@@ -127,8 +154,10 @@ class Job {
     Enter(StickState::kWriting);
     WritePhases phases{Progress(StickState::kWriting), Progress(StickState::kVerifying),
                        [this] { Enter(StickState::kVerifying); }};
-    WriteOutcome out = WriteAndVerify(**destination, make_layout_, options_, phases);
+    result_.delta = delta;
+    WriteOutcome out = WriteAndVerify(**destination, make_layout_, options_, delta, phases);
     result_.bytes_written = out.bytes_written;
+    result_.bytes_compared = out.bytes_compared;
     result_.write_seconds = out.write_seconds;
     if (!out.status.ok()) return Fail(out.state, out.status, out.error_offset);
     result_.state = StickState::kWritten;
@@ -140,6 +169,8 @@ class Job {
   const StickUpdateFn& update_;
   const Clock::time_point t0_ = Clock::now();
   StickResult result_;
+  StickState phase_ = StickState::kDetected;  // the last phase entered, and how far it got
+  uint64_t phase_done_ = 0;
 };
 
 }  // namespace

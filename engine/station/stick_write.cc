@@ -1,35 +1,12 @@
 #include "engine/station/stick_write.h"
 
-#include <algorithm>
-
 #include "absl/strings/str_cat.h"
 #include "engine/job.h"
 
 namespace mediaforge::engine::station {
 
-absl::StatusOr<bool> HoldsImage(device::Target& target, const LayoutMaker& make_layout,
-                                const StickJobOptions& options, const ProgressFn& progress) {
-  // One reader: the comparison is sequential on a stick anyway, and memory stays at two slots
-  // (eight sticks in flight must fit in 128 MiB).
-  VerifyOptions v;
-  v.block_size = options.block_size;
-  v.threads = 1;
-  v.cancel = options.cancel;
-  for (uint64_t length : {uint64_t{1} << 20, UINT64_MAX}) {
-    auto layout = make_layout();
-    if (!layout.ok()) return layout.status();
-    if (layout->total_size() > target.size()) return false;
-    v.range_length = length;
-    v.progress = length == UINT64_MAX ? progress : ProgressFn();
-    auto r = VerifyLayout(*layout, target, v);
-    if (!r.ok()) return r.status();
-    if (!r->match) return false;
-  }
-  return true;
-}
-
 WriteOutcome WriteAndVerify(Destination& destination, const LayoutMaker& make_layout,
-                            const StickJobOptions& options, const WritePhases& phases) {
+                            const StickJobOptions& options, bool delta, const WritePhases& phases) {
   WriteOutcome out;
   auto fail = [&](absl::Status s, std::optional<uint64_t> offset) {
     out.status = std::move(s);
@@ -43,6 +20,7 @@ WriteOutcome WriteAndVerify(Destination& destination, const LayoutMaker& make_la
   j.block_size = options.block_size;
   j.buffers = options.buffers;
   j.verify = true;
+  j.delta = delta;
   j.fresh_layout = make_layout;
   j.cancel = options.cancel;
   bool verifying = false;
@@ -60,6 +38,7 @@ WriteOutcome WriteAndVerify(Destination& destination, const LayoutMaker& make_la
   if (!report.ok()) return fail(report.status(), std::nullopt);  // source failed, or cancelled
   const JobTargetReport& t = report->targets.front();
   out.bytes_written = t.bytes;
+  out.bytes_compared = t.bytes_compared;
   out.write_seconds = t.seconds;
   if (!t.ok()) return fail(t.error, t.offset);
   return out;

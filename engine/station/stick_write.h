@@ -1,23 +1,17 @@
-// The station's write path for one stick: "does it already hold the image?" and write + verify,
-// the latter through the engine's one road (engine/job.h RunJob onto an engine::Destination),
-// like every other writing command.
+// The station's write path for one stick: write (in full, or a delta write) + verify through
+// the engine's one road (engine/job.h RunJob onto an engine::Destination), like every other
+// writing command.
 #pragma once
 
 #include <functional>
 #include <optional>
 
 #include "absl/status/statusor.h"
-#include "device/target.h"
 #include "engine/destination.h"
 #include "engine/station/stick_job.h"
 #include "engine/stream_copy.h"
 
 namespace mediaforge::engine::station {
-
-// True when `target` already holds the image: a quick look at the first MiB, and only when that
-// matches, a read-back of the whole image.
-absl::StatusOr<bool> HoldsImage(device::Target& target, const LayoutMaker& make_layout,
-                                const StickJobOptions& options, const ProgressFn& progress);
 
 struct WritePhases {
   ProgressFn write_progress;
@@ -30,10 +24,11 @@ struct WriteOutcome {
   StickState state = StickState::kWritten;  // kFailed (I/O error or mismatch) when !status.ok()
   std::optional<uint64_t> error_offset;
   uint64_t bytes_written = 0;
+  uint64_t bytes_compared = 0;  // delta writes
   double write_seconds = 0;
 };
 
 WriteOutcome WriteAndVerify(Destination& destination, const LayoutMaker& make_layout,
-                            const StickJobOptions& options, const WritePhases& phases);
+                            const StickJobOptions& options, bool delta, const WritePhases& phases);
 
 }  // namespace mediaforge::engine::station

@@ -69,6 +69,65 @@ TEST(RecordStore, RoundTripAndFilters) {
   EXPECT_EQ((*both)[0].result, "current");
 }
 
+TEST(RecordStore, DeltaAndSpecFieldsRoundTrip) {
+  testing::TempDir dir;
+  const std::string path = (dir / "station.sqlite").string();
+  auto store = RecordStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  StickRecord r = Sample(1000, "D1", "written");
+  r.delta = true;
+  r.bytes = 3 << 20;
+  r.bytes_skipped = 9 << 20;
+  r.spec = "/srv/media.json";
+  r.spec_sha256 = std::string(64, 'b');
+  ASSERT_TRUE((*store)->Add(r).ok());
+  auto all = (*store)->Find({});
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_TRUE((*all)[0].delta);
+  EXPECT_EQ((*all)[0].bytes_skipped, 9u << 20);
+  EXPECT_EQ((*all)[0].spec, "/srv/media.json");
+  EXPECT_EQ((*all)[0].spec_sha256, std::string(64, 'b'));
+}
+
+// A database written before the delta and spec columns existed: read as it is, and given the
+// columns when a station opens it for writing.
+TEST(RecordStore, OlderDatabaseGetsTheNewColumns) {
+  MF_REQUIRE_TOOL("sqlite3");
+  testing::TempDir dir;
+  const std::string path = (dir / "old.sqlite").string();
+  auto made = testing::RunShell(
+      "sqlite3 " + path +
+      " \"CREATE TABLE sticks (id INTEGER PRIMARY KEY AUTOINCREMENT, time_unix INTEGER NOT NULL,"
+      " time TEXT NOT NULL, operator TEXT NOT NULL, device TEXT NOT NULL, serial TEXT NOT NULL,"
+      " vendor TEXT NOT NULL, model TEXT NOT NULL, declared_bytes INTEGER NOT NULL,"
+      " probed_bytes INTEGER, image TEXT NOT NULL, image_sha256 TEXT NOT NULL,"
+      " bytes INTEGER NOT NULL, seconds REAL NOT NULL, mb_per_s REAL NOT NULL,"
+      " result TEXT NOT NULL, error TEXT NOT NULL, error_offset INTEGER);"
+      " INSERT INTO sticks VALUES (NULL, 5, 't', 'op', '/dev/sdz', 'OLD', 'v', 'm', 1, NULL,"
+      " 'i', 's', 2, 1.0, 2.0, 'written', '', NULL);\"");
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  {
+    auto old = RecordStore::OpenReadOnly(path);
+    ASSERT_TRUE(old.ok()) << old.status();
+    auto rows = (*old)->Find({});
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_FALSE((*rows)[0].delta);
+    EXPECT_EQ((*rows)[0].spec, "");
+  }
+  auto store = RecordStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  StickRecord r = Sample(6, "NEW", "written");
+  r.bytes_skipped = 7;
+  ASSERT_TRUE((*store)->Add(r).ok());
+  auto rows = (*store)->Find({});
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].serial, "OLD");
+  EXPECT_EQ((*rows)[1].bytes_skipped, 7u);
+}
+
 TEST(RecordStore, MissingDatabaseIsNotFound) {
   testing::TempDir dir;
   auto store = RecordStore::OpenReadOnly((dir / "none.sqlite").string());

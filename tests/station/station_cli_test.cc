@@ -258,6 +258,44 @@ TEST(StationCli, OnceWritesCurrentAndRefused) {
   EXPECT_FALSE(HoldsImage(s.image, small));
 }
 
+// A stick holding an older release of the image (a few regions differ) gets only those
+// blocks written; the event and the record say how many bytes were written and skipped.
+TEST(StationCli, StaleStickGetsADeltaWriteRecorded) {
+  Sticks s;
+  fs::path stale = s.Stick("stale");
+  {
+    auto img = testing::ReadWholeFile(s.image);
+    for (uint64_t at : {uint64_t{3} << 20, uint64_t{6} << 20}) {
+      for (uint64_t j = 0; j < 8192; ++j) img[at + j] = static_cast<char>(img[at + j] ^ 0x5a);
+    }
+    std::fstream f(stale, std::ios::in | std::ios::out | std::ios::binary);
+    f.write(img.data(), img.size());
+  }
+  ATTACH(loop, stale);
+  auto r = testing::RunMediaforge(StationArgs(s.image, s.dir.path(), {"--once"}), 240);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::vector<json> events;
+  std::istringstream in(r.output);
+  for (std::string line; std::getline(in, line);) {
+    auto j = json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.is_object()) events.push_back(j);
+  }
+  const json e = Finals(events)[stale.string()];
+  EXPECT_EQ(e.value("state", ""), "written") << r.output;
+  EXPECT_TRUE(e.value("delta", false)) << e.dump();
+  EXPECT_EQ(e.value("bytes", 0ull), 2u * 8192) << e.dump();
+  EXPECT_EQ(e.value("bytes_skipped", 0ull), kImage - 2u * 8192) << e.dump();
+  EXPECT_TRUE(HoldsImage(s.image, stale));
+  auto history = testing::RunMediaforge(
+      {"station", "--history", "--json", "--db", (s.dir / "station.sqlite").string()});
+  ASSERT_EQ(history.exit_code, 0) << history.output;
+  json h = json::parse(testing::LastJsonLine(history.output));
+  ASSERT_EQ(h["records"].size(), 1u) << h.dump();
+  EXPECT_EQ(h["records"][0]["delta"], true);
+  EXPECT_EQ(h["records"][0]["bytes"], 2u * 8192);
+  EXPECT_EQ(h["records"][0]["bytes_skipped"], kImage - 2u * 8192);
+}
+
 // Unmounts on every exit path.
 struct TmpfsMount {
   fs::path dir;

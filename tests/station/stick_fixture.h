@@ -1,0 +1,63 @@
+// One stick's job on loop devices standing in for sticks (tests/station): an image file, sticks
+// made of loop devices over files this test creates, fault injection through the library API.
+#pragma once
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/image_source.h"
+#include "engine/station/stick_job.h"
+#include "tests/support/faulty_target.h"
+#include "tests/support/test_support.h"
+
+namespace mediaforge::engine::station {
+
+inline constexpr uint64_t kImage = 12ull << 20;
+inline constexpr uint64_t kDisk = 32ull << 20;
+
+struct Fixture {
+  testing::TempDir dir;
+  std::string image = (dir / "image.img").string();
+  ImageSource source;
+  Fixture() {
+    testing::WritePatternFile(image, kImage, 7);
+    source = *OpenImageSource(image);
+  }
+  // A loop device over a fresh file NAME; the file's path is returned (its content is what the
+  // stick holds), `info` describes the device.
+  std::vector<testing::LoopDevice> loops;
+  std::map<std::string, device::BlockInfo> infos;
+  std::string why;
+  bool Disk(const std::string& name, std::string* file) {
+    std::string p = (dir / name).string();
+    testing::WritePatternFile(p, kDisk, 99);
+    auto loop = testing::LoopDevice::Attach(p, false, false, &why);
+    if (!loop) return false;
+    device::BlockInfo d;
+    d.path = loop->path();
+    d.size = kDisk;
+    infos[p] = d;
+    loops.push_back(std::move(*loop));
+    *file = p;
+    return true;
+  }
+  LayoutMaker Maker() const {
+    return [this] { return source.MakeLayout(); };
+  }
+};
+
+inline TargetWrapper Faulty(device::FaultPlan plan) {
+  return [plan](std::unique_ptr<device::Target> t) -> std::unique_ptr<device::Target> {
+    return std::make_unique<device::FaultyTarget>(std::move(t), plan);
+  };
+}
+
+inline bool ImageOnDisk(const Fixture& f, const std::string& disk) {
+  auto img = testing::ReadWholeFile(f.image);
+  auto d = testing::ReadWholeFile(disk);
+  return d.size() >= img.size() && std::equal(img.begin(), img.end(), d.begin());
+}
+
+}  // namespace mediaforge::engine::station
