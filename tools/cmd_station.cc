@@ -1,4 +1,5 @@
-// mediaforge station IMAGE [--match GLOB] [--min-size S] [--max-size S] [--count N | --once]
+// mediaforge station (IMAGE | --spec SPEC.json) [--match GLOB] [--min-size S] [--max-size S]
+// [--count N | --once]
 //     [--operator NAME] [--db FILE] [--yes] [--force] [--json]
 // mediaforge station --history [--since DATE] [--serial S] [--json | --csv] [--db FILE]
 // A duplicator (issue 13): every disk that arrives and passes the selection gets its own job
@@ -27,6 +28,7 @@
 #include "engine/station/stick_job.h"
 #include "tools/commands.h"
 #include "tools/station_history.h"
+#include "tools/station_image.h"
 #include "tools/station_view.h"
 #include "tools/target_guard.h"
 
@@ -77,36 +79,14 @@ std::string LoginName() {
   return absl::StrCat("uid ", geteuid());
 }
 
-// SHA-256 of the image content (decompressed), for the records; read once before any stick.
-absl::StatusOr<std::string> ImageSha256(const engine::ImageSource& source,
-                                        const std::atomic<bool>& cancel) {
-  auto layout = source.MakeLayout();
-  if (!layout.ok()) return layout.status();
-  engine::LayoutReader reader(*layout);
-  device::Sha256 sha;
-  std::vector<std::byte> buf(4u << 20);
-  const uint64_t total = layout->total_size();
-  for (uint64_t off = 0; off < total;) {
-    if (cancel.load()) return absl::CancelledError("interrupted while hashing the image");
-    auto n = reader.Fill(off, std::span(buf).first(std::min<uint64_t>(buf.size(), total - off)));
-    if (!n.ok()) return n.status();
-    if (*n == 0) break;
-    sha.Update(std::span(buf).first(*n));
-    off += *n;
-  }
-  return sha.FinalHex();
-}
-
 class Station {
  public:
-  Station(RunContext& ctx, const StationArgs& args, StationView& view,
-          const engine::ImageSource& source, std::string sha256, st::RecordStore& store,
-          st::SelectionRules rules, std::string operator_name)
+  Station(RunContext& ctx, const StationArgs& args, StationView& view, const StationImage& image,
+          st::RecordStore& store, st::SelectionRules rules, std::string operator_name)
       : ctx_(ctx),
         args_(args),
         view_(view),
-        source_(source),
-        sha256_(std::move(sha256)),
+        image_(image),
         store_(store),
         rules_(std::move(rules)),
         operator_name_(std::move(operator_name)),
@@ -176,15 +156,15 @@ class Station {
     view_.StateChanged(f->row);
     InFlight* raw = f.get();
     st::StickJobOptions o;
-    o.image_bytes = source_.size.value_or(0);
+    o.image_bytes = image_.bytes;
     o.force = args_.guard.force;
     o.probe = !args_.no_probe;
     o.delta = delta_;
     o.cancel = &raw->cancel;
     o.removed = &raw->removed;
-    const engine::ImageSource* src = &source_;
-    raw->thread = std::thread([raw, disk, o, src] {
-      st::LayoutMaker make = [src] { return src->MakeLayout(); };
+    const StationImage* image = &image_;
+    raw->thread = std::thread([raw, disk, o, image] {
+      st::LayoutMaker make = [image] { return image->MakeLayout(); };
       st::StickUpdateFn update = [raw](const st::StickUpdate& u) {
         std::lock_guard lock(raw->mu);
         if (u.state != raw->latest.state) raw->changes.push_back(u);
@@ -264,9 +244,10 @@ class Station {
     rec.model = row.disk.model;
     rec.declared_bytes = r.declared_bytes;
     rec.probed_bytes = r.probed_bytes;
-    std::error_code ec;
-    rec.image = std::filesystem::absolute(source_.path, ec).string();
-    rec.image_sha256 = sha256_;
+    rec.image = image_.path;
+    rec.image_sha256 = image_.sha256;
+    rec.spec = image_.spec;
+    rec.spec_sha256 = image_.spec_sha256;
     rec.bytes = r.bytes_written;
     rec.delta = r.delta;
     rec.bytes_skipped = r.bytes_skipped();
@@ -283,8 +264,7 @@ class Station {
   RunContext& ctx_;
   const StationArgs& args_;
   StationView& view_;
-  const engine::ImageSource& source_;
-  const std::string sha256_;
+  const StationImage& image_;
   st::RecordStore& store_;
   const st::SelectionRules rules_;
   const std::string operator_name_;
@@ -302,15 +282,10 @@ int RunStation(RunContext& ctx, const StationArgs& args) {
     h.common = args.common;
     return RunStationHistory(h);
   }
-  if (!args.spec.empty()) {
-    return ReportError(args.common,
-                       absl::UnimplementedError("station --spec is not yet supported (the USB "
-                                                "output of `create` has no layout API yet); "
-                                                "give an IMAGE"));
-  }
-  if (args.image.empty()) {
-    return ReportError(args.common,
-                       absl::InvalidArgumentError("station needs an IMAGE (or --history)"));
+  if (args.image.empty() == args.spec.empty()) {
+    return ReportError(args.common, absl::InvalidArgumentError(
+                                        "station needs an IMAGE or --spec SPEC.json (one of them), "
+                                        "or --history"));
   }
   st::SelectionRules rules;
   rules.patterns = args.match;
@@ -327,8 +302,10 @@ int RunStation(RunContext& ctx, const StationArgs& args) {
         args.common, absl::InvalidArgumentError("--force needs --match naming the non-removable "
                                                 "disks to take (it never applies to every disk)"));
   }
-  auto source = engine::OpenImageSource(args.image);
-  if (!source.ok()) return ReportError(args.common, source.status());
+  // Every pre-flight check (and the content's SHA-256) before the first stick is touched.
+  auto image = args.spec.empty() ? OpenStationImage(args.image, ctx.cancel)
+                                 : BuildStationMedia(args.spec, ctx.cancel);
+  if (!image.ok()) return ReportError(args.common, image.status());
 
   std::string selection = args.match.empty()
                               ? "removable disks"
@@ -342,7 +319,7 @@ int RunStation(RunContext& ctx, const StationArgs& args) {
       return kExitProblem;
     }
     Say(absl::StrCat("station: every ", selection, " that arrives will be overwritten with ",
-                     args.image, "."));
+                     (*image)->description, "."));
     if (!Confirm(ctx, "Start the station?")) {
       Say("mediaforge: not confirmed; nothing was written");
       return kExitProblem;
@@ -351,8 +328,6 @@ int RunStation(RunContext& ctx, const StationArgs& args) {
   const std::string db_path = args.hist.db.empty() ? DefaultStationDb() : args.hist.db;
   auto store = st::RecordStore::Open(db_path);
   if (!store.ok()) return ReportError(args.common, store.status());
-  auto sha = ImageSha256(*source, ctx.cancel);
-  if (!sha.ok()) return ReportError(args.common, sha.status());
   device::WatchOptions wo;
   wo.poll_interval = std::chrono::milliseconds(std::max(50, args.poll_ms));
   auto watcher = device::DiskWatcher::Start(wo);
@@ -363,15 +338,23 @@ int RunStation(RunContext& ctx, const StationArgs& args) {
                                ? StationView::Mode::kTable
                                : StationView::Mode::kLog;
   StationView view(mode);
-  view.Start({{"image", args.image},
-              {"bytes", source->size ? nlohmann::json(*source->size) : nullptr},
-              {"sha256", *sha},
+  view.Start({{"image", args.spec.empty() ? args.image : (*image)->description},
+              {"bytes", (*image)->bytes ? nlohmann::json((*image)->bytes) : nullptr},
+              {"sha256", (*image)->sha256},
+              {"spec", args.spec.empty() ? nullptr : nlohmann::json((*image)->spec)},
+              {"spec_sha256", args.spec.empty() ? nullptr : nlohmann::json((*image)->spec_sha256)},
               {"db", db_path},
               {"selection", selection},
               {"uevents", (*watcher)->uevents_active()},
               {"count", args.count},
               {"once", args.once}});
-  Station station(ctx, args, view, *source, *sha, **store, rules,
+  for (const auto& finding : (*image)->findings) view.Note(absl::StrCat("warning: ", finding));
+  if (!args.spec.empty()) {
+    view.Note(
+        "the spec's output.targets are not written: the station writes every stick that "
+        "arrives");
+  }
+  Station station(ctx, args, view, **image, **store, rules,
                   args.operator_name.empty() ? LoginName() : args.operator_name);
   return station.Run(**watcher);
 }
@@ -385,7 +368,9 @@ void AddStationCommand(CLI::App& app, RunContext& ctx) {
       "Duplicator: image every disk as it arrives (guard, fake-capacity probe, write, verify), "
       "each recorded in a database");
   cmd->add_option("IMAGE", args->image, "Image to write (raw, .gz, .xz, .zst)");
-  cmd->add_option("--spec", args->spec, "Media spec (the USB output of `create`): not yet");
+  cmd->add_option("--spec", args->spec,
+                  "Build the media of this `create` spec (USB output) once and write it to every "
+                  "stick instead of an IMAGE");
   cmd->add_option("--match", args->match,
                   "Only disks whose vendor, model, serial, path or loop backing file matches this "
                   "glob (repeatable)");

@@ -377,13 +377,13 @@ TEST(StationCli, CtrlCReportsTheStickInFlightAsInterrupted) {
   }
 }
 
-TEST(StationCli, RefusesWithoutYesOffATerminalAndSpecIsNotYet) {
+TEST(StationCli, RefusesWithoutYesOffATerminalAndAMissingSpec) {
   Sticks s;
   auto r = testing::RunMediaforge({"station", s.image.string(), "--json"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   auto spec = testing::RunMediaforge({"station", "--spec", "x.json", "--yes"});
   EXPECT_EQ(spec.exit_code, 2) << spec.output;
-  EXPECT_NE(spec.output.find("not yet"), std::string::npos) << spec.output;
+  EXPECT_NE(spec.output.find("x.json"), std::string::npos) << spec.output;
   auto force = testing::RunMediaforge({"station", s.image.string(), "--yes", "--force"});
   EXPECT_EQ(force.exit_code, 2) << force.output;
 }
