@@ -19,6 +19,8 @@ tool_pkgs=(
 )
 # Secure Boot audit (issue 11): real signed EFI binaries, signing with a test key, judges.
 tool_pkgs+=(shim-signed grub-efi-amd64-signed sbsigntool osslsigncode)
+# Station (issue 13): the fake-capacity stick of the tests is a FUSE file under a loop device.
+tool_pkgs+=(libfuse3-dev)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" != "--build-only" ]; then want+=("${tool_pkgs[@]}"); fi
