@@ -8,8 +8,8 @@
 //  - a real mid-write failure: a loop device over a sparse file on a full tmpfs fails with an
 //    I/O error at an offset while the sticks beside it complete;
 //  - Ctrl-C while a (cgroup-throttled) stick is being written: reported interrupted.
-// The fake-capacity stick is covered through the library API (stick_job_test.cc): this machine
-// has neither device-mapper nor FUSE helpers to build one under a loop device.
+// The fake-capacity stick and a stick pulled out mid-write are FUSE files under loop devices
+// (station_fake_test.cc).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -25,6 +25,7 @@
 
 #include "device/sha256.h"
 #include "nlohmann/json.hpp"
+#include "tests/station/station_background.h"
 #include "tests/support/test_support.h"
 
 namespace mediaforge {
@@ -32,86 +33,9 @@ namespace {
 namespace fs = std::filesystem;
 using testing::LoopDevice;
 using json = nlohmann::json;
+using testing::Background;
 
 constexpr uint64_t kImage = 8ull << 20;
-
-// The station running in the background, stdout (JSON lines) to a file.
-class Background {
- public:
-  Background(const std::vector<std::string>& argv, const fs::path& out,
-             const std::string& cgroup = "")
-      : out_(out) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      setpgid(0, 0);
-      if (!cgroup.empty()) {
-        std::ofstream(cgroup + "/cgroup.procs") << getpid() << std::endl;
-      }
-      int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, 1);
-      int err = open((out.string() + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(err, 2);
-      int null = open("/dev/null", O_RDONLY);
-      dup2(null, 0);
-      std::vector<char*> args;
-      std::string cli = testing::MediaforgeCli();
-      args.push_back(cli.data());
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      execv(args[0], args.data());
-      _exit(127);
-    }
-  }
-  ~Background() {
-    if (pid_ > 0 && !exited_) {
-      kill(-pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  std::vector<json> Events() const {
-    std::vector<json> out;
-    std::ifstream in(out_);
-    std::string line;
-    while (std::getline(in, line)) {
-      auto j = json::parse(line, nullptr, false);
-      if (!j.is_discarded()) out.push_back(j);
-    }
-    return out;
-  }
-  std::string Stderr() const {
-    std::ifstream in(out_.string() + ".err");
-    return std::string((std::istreambuf_iterator<char>(in)), {});
-  }
-  // Waits until some event satisfies `pred`.
-  bool WaitEvent(const std::function<bool(const json&)>& pred, int seconds) const {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (std::chrono::steady_clock::now() < deadline) {
-      for (const auto& e : Events()) {
-        if (pred(e)) return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
-  std::optional<int> Wait(int seconds) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return std::nullopt;
-  }
-  void Signal(int sig) { kill(pid_, sig); }
-
- private:
-  fs::path out_;
-  pid_t pid_ = -1;
-  bool exited_ = false;
-};
 
 std::vector<std::string> StationArgs(const fs::path& image, const fs::path& dir,
                                      std::vector<std::string> extra) {

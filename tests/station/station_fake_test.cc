@@ -1,8 +1,11 @@
-// A fake-capacity stick made of real parts (issue 13): a FUSE file that declares 32 MiB but
-// stores 8 MiB, wrapping its offsets like counterfeit flash (tests/support/fake_capacity_fuse.cc),
-// attached through a loop device. The station's probe catches it: recorded "fake" with the
-// capacity it found, nothing written (what the probe touched is restored), while a good stick
-// beside it is written.
+// Sticks that lie or vanish, made of real parts (issue 13): FUSE files under loop devices
+// (tests/support/fake_capacity_fuse.cc).
+//  - fake capacity: declares 32 MiB, stores 8 MiB, wrapping its offsets like counterfeit flash.
+//    The probe catches it: recorded "fake" with the capacity found, nothing written (what the
+//    probe touched is restored), while a good stick beside it is written.
+//  - pulled out mid-write: the file system goes away after 6 MiB were written; the stick is
+//    recorded as failed with the byte offset, the stick beside it finishes, and the station goes
+//    on to image a stick that arrives afterwards.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -15,6 +18,7 @@
 #include <thread>
 
 #include "nlohmann/json.hpp"
+#include "tests/station/station_background.h"
 #include "tests/support/test_support.h"
 
 namespace mediaforge {
@@ -30,7 +34,9 @@ constexpr uint64_t kImage = 12ull << 20;
 // The FUSE file system in the background; unmounted and stopped on every exit path.
 class FakeStick {
  public:
-  FakeStick(const fs::path& backing, const fs::path& mount, std::string* why) : mount_(mount) {
+  FakeStick(const fs::path& backing, const fs::path& mount, std::string* why,
+            uint64_t vanish_after = 0)
+      : mount_(mount) {
 #ifndef MF_FAKE_CAPACITY_FUSE
     *why = "built without libfuse3 (libfuse3-dev)";
     return;
@@ -45,7 +51,8 @@ class FakeStick {
       int null = open("/dev/null", O_RDWR);
       dup2(null, 0);
       execl(MF_FAKE_CAPACITY_FUSE, MF_FAKE_CAPACITY_FUSE, backing.c_str(),
-            std::to_string(kDeclared).c_str(), mount.c_str(), nullptr);
+            std::to_string(kDeclared).c_str(), mount.c_str(), std::to_string(vanish_after).c_str(),
+            nullptr);
       _exit(127);
     }
     for (int i = 0; i < 100; ++i) {
@@ -127,6 +134,57 @@ TEST(StationFake, FuseWrappedStickIsCaughtAndNotWrittenWhileAGoodOneIs) {
     }
   }
   EXPECT_EQ(fakes, 1);
+}
+
+TEST(StationFake, StickPulledOutMidWriteOthersFinishAndTheStationGoesOn) {
+  testing::TempDir dir;
+  const fs::path image = dir / "image.img", backing = dir / "gone-backing.img",
+                 first = dir / "stick-first.img", later = dir / "stick-later.img";
+  testing::WritePatternFile(image, kImage, 42);
+  testing::WritePatternFile(backing, kDeclared, 3);  // a real 32 MiB stick...
+  testing::WritePatternFile(first, kDeclared, 4);
+  testing::WritePatternFile(later, kDeclared, 5);
+  constexpr uint64_t kGoneAfter = 6ull << 20;  // ...pulled out after 6 MiB were written
+  std::string why;
+  FakeStick gone(backing, dir / "mnt", &why, kGoneAfter);
+  if (!gone.ok()) GTEST_SKIP() << why;
+  testing::Background station(
+      {"station", image.string(), "--json", "--yes", "--force", "--match", gone.file().string(),
+       "--match", (dir / "stick-*").string(), "--db", (dir / "station.sqlite").string(),
+       "--poll-ms", "100", "--count", "3"},
+      dir / "out.jsonl");
+  ASSERT_TRUE(station.WaitEvent([](const json& e) { return e.value("event", "") == "start"; }, 60))
+      << station.Stderr();
+  auto gone_loop = LoopDevice::Attach(gone.file(), false, false, &why);
+  if (!gone_loop) GTEST_SKIP() << "needs loop devices: " << why;
+  auto first_loop = LoopDevice::Attach(first, false, false, &why);
+  if (!first_loop) GTEST_SKIP() << "needs loop devices: " << why;
+  const std::string gone_file = gone.file().string();
+  ASSERT_TRUE(station.WaitEvent(
+      [&](const json& e) { return e.value("backing_file", "") == gone_file && e.contains("ok"); },
+      120))
+      << station.Stderr();
+  // The station is still running: a stick arriving now is imaged too.
+  auto later_loop = LoopDevice::Attach(later, false, false, &why);
+  if (!later_loop) GTEST_SKIP() << "needs loop devices: " << why;
+  auto rc = station.Wait(180);
+  ASSERT_TRUE(rc.has_value()) << "the station did not finish\n" << station.Stderr();
+  EXPECT_EQ(*rc, 1) << station.Stderr();  // one stick failed
+  std::map<std::string, json> finals;
+  for (const auto& e : station.Events()) {
+    if (e.value("event", "") == "state" && e.contains("ok"))
+      finals[e.value("backing_file", "")] = e;
+  }
+  ASSERT_EQ(finals.size(), 3u) << station.Stderr();
+  const json& f = finals[gone_file];
+  EXPECT_EQ(f.value("ok", true), false) << f.dump();
+  EXPECT_TRUE(f.value("state", "") == "failed" || f.value("state", "") == "removed") << f.dump();
+  ASSERT_TRUE(f["offset"].is_number()) << f.dump();
+  EXPECT_GE(f["offset"].get<uint64_t>(), kGoneAfter - (4u << 20)) << f.dump();
+  EXPECT_LE(f["offset"].get<uint64_t>(), kImage) << f.dump();
+  EXPECT_NE(f.value("error", "").find("byte offset"), std::string::npos) << f.dump();
+  EXPECT_EQ(finals[first.string()].value("state", ""), "written") << station.Stderr();
+  EXPECT_EQ(finals[later.string()].value("state", ""), "written") << station.Stderr();
 }
 
 }  // namespace

@@ -2,8 +2,10 @@
 // system holding one file, MOUNT/stick, that declares DECLARED bytes but stores only as many as
 // BACKING holds; byte offset o lands at o % size(BACKING), as the firmware of counterfeit flash
 // wraps its addresses. Attached through a loop device it is a whole disk that lies about its
-// capacity. Test tool only (never installed).
-//   fake_capacity_fuse BACKING DECLARED MOUNT   (runs in the foreground until unmounted)
+// capacity. With VANISH_AFTER, the file system exits once that many bytes were written: the
+// stick is pulled out mid-write (every later request fails, ENOTCONN; the loop device above
+// answers EIO). Test tool only (never installed).
+//   fake_capacity_fuse BACKING DECLARED MOUNT [VANISH_AFTER]   (foreground until unmounted)
 #define FUSE_USE_VERSION 31
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +28,8 @@ struct Stick {
   int fd = -1;
   uint64_t declared = 0;
   uint64_t real = 0;
+  uint64_t vanish_after = 0;  // 0: never
+  uint64_t written = 0;
 };
 
 Stick* TheStick() { return static_cast<Stick*>(fuse_get_context()->private_data); }
@@ -85,9 +89,13 @@ int Read(const char*, char* buf, size_t size, off_t offset, fuse_file_info*) {
 }
 
 int Write(const char*, const char* buf, size_t size, off_t offset, fuse_file_info*) {
-  const int fd = TheStick()->fd;
-  return Transfer(size, offset,
-                  [&](size_t done, size_t n, off_t at) { return pwrite(fd, buf + done, n, at); });
+  Stick* s = TheStick();
+  if (s->vanish_after != 0 && s->written >= s->vanish_after) _exit(0);  // pulled out
+  int n = Transfer(size, offset, [&](size_t done, size_t len, off_t at) {
+    return pwrite(s->fd, buf + done, len, at);
+  });
+  if (n > 0) s->written += static_cast<uint64_t>(n);
+  return n;
 }
 
 int Truncate(const char*, off_t, fuse_file_info*) { return 0; }  // its size is what it claims
@@ -96,8 +104,8 @@ int Fsync(const char*, int, fuse_file_info*) { return fdatasync(TheStick()->fd) 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    fprintf(stderr, "usage: %s BACKING DECLARED_BYTES MOUNTPOINT\n", argv[0]);
+  if (argc != 4 && argc != 5) {
+    fprintf(stderr, "usage: %s BACKING DECLARED_BYTES MOUNTPOINT [VANISH_AFTER_BYTES]\n", argv[0]);
     return 2;
   }
   static Stick stick;
@@ -109,6 +117,7 @@ int main(int argc, char** argv) {
   }
   stick.real = static_cast<uint64_t>(st.st_size);
   stick.declared = strtoull(argv[2], nullptr, 10);
+  if (argc == 5) stick.vanish_after = strtoull(argv[4], nullptr, 10);
   fuse_operations ops{};
   ops.getattr = GetAttr;
   ops.readdir = ReadDir;
