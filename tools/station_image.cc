@@ -89,6 +89,15 @@ absl::StatusOr<std::unique_ptr<StationImage>> BuildStationMedia(const std::strin
     return absl::InvalidArgumentError(absl::StrCat(
         spec_path, ": output.kind is not usb: the station writes USB media onto sticks"));
   }
+  if (spec->output.scheme == "gpt") {
+    // One plan for sticks of every size: a GPT's backup header sits at the planned media's end,
+    // not at each stick's last LBA (UEFI 2.x 5.3.2), so every larger stick would carry a
+    // damaged table. MBR media have no such header.
+    return absl::UnimplementedError(
+        absl::StrCat(spec_path,
+                     ": output.scheme gpt is not yet supported by the station (the backup GPT "
+                     "header would not be at each stick's end); use mbr"));
+  }
   auto spec_bytes = ReadSmallFile(spec_path, 16u << 20);
   if (!spec_bytes.ok()) return spec_bytes.status();
   auto date = ParseDateFlag("");  // SOURCE_DATE_EPOCH, as create

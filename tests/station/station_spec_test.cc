@@ -201,6 +201,12 @@ TEST_F(StationSpecTest, PreflightFailuresTouchNoStick) {
   EXPECT_EQ(not_usb.exit_code, 2) << not_usb.output;
   EXPECT_NE(not_usb.output.find("output.kind is not usb"), std::string::npos) << not_usb.output;
 
+  json gpt = Spec();
+  gpt["output"]["scheme"] = "gpt";
+  auto not_yet = Station(WriteSpec(gpt));
+  EXPECT_EQ(not_yet.exit_code, 2) << not_yet.output;
+  EXPECT_NE(not_yet.output.find("gpt is not yet supported"), std::string::npos) << not_yet.output;
+
   auto both = testing::RunMediaforge({"station", a.string(), "--spec", "x.json", "--yes"});
   EXPECT_EQ(both.exit_code, 2) << both.output;
 
