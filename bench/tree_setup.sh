@@ -7,7 +7,7 @@ mf_tree_setup() {
   FILES=${FILES:-$2}
   TREE_MB=${TREE_MB:-$3}
   [ -x "$MF" ] || { echo "build mediaforge first ($MF)" >&2; exit 2; }
-  WORK=$(mktemp -d "/var/tmp/mf-$1.XXXXXX")
+  WORK=$(mktemp -d "${BENCH_DIR:-/var/tmp}/mf-$1.XXXXXX")  # BENCH_DIR: e.g. /dev/shm when the disk is full
   trap '[ "${KEEP:-0}" = 1 ] && echo "kept $WORK" >&2 || rm -rf "$WORK"' EXIT INT TERM
   TREE=${SOURCE_TREE:-$WORK/tree}
   if [ -z "${SOURCE_TREE:-}" ]; then

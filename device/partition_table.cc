@@ -105,7 +105,10 @@ absl::StatusOr<PartitionTable> BuildPartitionTable(const PartitionPlan& plan) {
     }
   }
   if (int r = fdisk_write_disklabel(cxt.get()); r != 0) return FdiskError(r, "write table");
-  fdisk_deassign_device(cxt.get(), 0);
+  // nosync = 1: the scratch table is a memfd read back below; libfdisk's sync path calls
+  // sync(2), which flushes every dirty page of the machine (seconds on a busy box, minutes
+  // behind a slow stick) while nothing here needs it (the usb vs format gap, docs/BENCHMARKS.md).
+  fdisk_deassign_device(cxt.get(), 1);
 
   PartitionTable table;
   table.partition_offset = start * ss;

@@ -1,15 +1,19 @@
-// Scans a source directory into the tree the FAT writer plans from, and runs the pre-flight
-// checks that must pass before the first byte is written: files of 4 GiB or more (all listed
-// with path and size), names FAT cannot hold, names that collide when case is ignored, symlink
-// loops, dangling links and special files. Every problem is collected; the error lists them all.
+// The tree the FAT writer plans from, and FAT's pre-flight pass over the one source scan
+// (fs/common/source_scan.h, links followed): the checks that must pass before the first byte is
+// written - files of 4 GiB or more (all listed with path and size), names FAT cannot hold,
+// names that collide when case is ignored - besides what the scan found (link loops, dangling
+// links, special files, unreadable files). Every problem is collected; the error lists them all.
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "device/problem.h"
+#include "fs/common/source_scan.h"
 
 namespace mediaforge::fat32 {
 
@@ -47,16 +51,35 @@ struct SourceSubstitution {
   std::vector<SourceNode> files;
 };
 
-// Scans `dir` (following symlinks). On any problem returns InvalidArgument/FailedPrecondition
-// whose message lists every problem found, one per line as "PATH: what".
+// Scans `dir` (following symlinks) and runs FatPreflight. On any problem returns
+// InvalidArgument whose message lists every problem found, one per line as "PATH: what".
 absl::StatusOr<SourceTree> ScanSourceTree(const std::string& dir);
 absl::StatusOr<SourceTree> ScanSourceTree(const std::string& dir,
                                           const std::vector<SourceSubstitution>& substitutions);
+
+// FAT's pass over a scanned source (links followed): the FAT tree, or every problem - the
+// scan's and FAT's own, in the order of the tree.
+absl::StatusOr<SourceTree> FatPreflight(common::SourceEntry scanned,
+                                        const std::vector<SourceSubstitution>& substitutions);
+
+// The names of one FAT directory as FAT compares them (case ignored, fatgen103 "FAT Long
+// Directory Entries"): Admit says why a name cannot join (FAT cannot hold it, or it collides
+// with one admitted before), or nullopt after admitting it.
+class FatDirectoryNames {
+ public:
+  std::optional<std::string> Admit(const std::string& name);
+
+ private:
+  std::map<std::u16string, std::string> folded_;  // upper-cased UTF-16 -> the name admitted
+};
+
+// The problem text of a name colliding with `other` when case is ignored.
+std::string CaseCollision(const std::string& other);
 
 // The pre-flight text for a file too large for FAT; names the way out for Windows images.
 std::string TooLargeForFat(const std::string& name, uint64_t size);
 
 // Formats problems one per line for an error message, with a header line.
-std::string DescribeProblems(const std::string& header, const std::vector<PreflightProblem>& p);
+using common::DescribeProblems;
 
 }  // namespace mediaforge::fat32

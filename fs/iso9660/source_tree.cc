@@ -1,82 +1,43 @@
 #include "fs/iso9660/source_tree.h"
 
-#include <dirent.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "device/errors.h"
 
 namespace mediaforge::iso9660 {
 namespace {
 
-absl::Status FillFromStat(const std::string& path, SourceNode* node, FileIdentity* identity) {
-  struct stat st;
-  if (::lstat(path.c_str(), &st) != 0) {
-    return device::ErrnoError(errno, "lstat", path, std::nullopt);
+SourceNode::Kind KindOf(common::SourceKind kind) {
+  switch (kind) {
+    case common::SourceKind::kDirectory:
+      return SourceNode::Kind::kDirectory;
+    case common::SourceKind::kSymlink:
+      return SourceNode::Kind::kSymlink;
+    default:
+      return SourceNode::Kind::kFile;
   }
-  *identity = {static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
-  node->mode = st.st_mode;
-  node->mtime = st.st_mtim.tv_sec;
-  if (S_ISREG(st.st_mode)) {
-    node->kind = SourceNode::Kind::kFile;
-    node->size = static_cast<uint64_t>(st.st_size);
-    node->source_path = path;
-    if (st.st_nlink > 1) node->hard_link = *identity;
-  } else if (S_ISDIR(st.st_mode)) {
-    node->kind = SourceNode::Kind::kDirectory;
-  } else if (S_ISLNK(st.st_mode)) {
-    node->kind = SourceNode::Kind::kSymlink;
-    std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
-    ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
-    if (n < 0) return device::ErrnoError(errno, "readlink", path, std::nullopt);
-    target.resize(static_cast<size_t>(n));
-    node->symlink_target = std::move(target);
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": not a regular file, directory or symlink; cannot go into an ISO"));
-  }
-  return absl::OkStatus();
 }
 
-absl::Status ScanDirectory(const std::string& path, SourceNode* directory, int depth,
-                           const std::vector<FileIdentity>& exclude) {
-  if (depth > 255) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": directories nested too deeply"));
+void Convert(common::SourceEntry& scanned, SourceNode& node) {
+  node.name = std::move(scanned.name);
+  node.kind = KindOf(scanned.kind);
+  node.mode = scanned.mode;
+  node.mtime = scanned.mtime_sec;
+  if (node.is_file()) {
+    node.size = scanned.size;
+    node.source_path = std::move(scanned.path);
+    if (scanned.link_count > 1) node.hard_link = scanned.identity;
   }
-  DIR* dir = ::opendir(path.c_str());
-  if (dir == nullptr) return device::ErrnoError(errno, "opendir", path, std::nullopt);
-  std::vector<std::string> names;
-  errno = 0;
-  while (struct dirent* entry = ::readdir(dir)) {
-    std::string name = entry->d_name;
-    if (name != "." && name != "..") names.push_back(std::move(name));
-  }
-  int read_errno = errno;
-  ::closedir(dir);
-  if (read_errno != 0) return device::ErrnoError(read_errno, "readdir", path, std::nullopt);
-  std::sort(names.begin(), names.end());
-  directory->children.reserve(names.size());
-  for (std::string& name : names) {
+  node.symlink_target = std::move(scanned.symlink_target);
+  node.children.reserve(scanned.children.size());
+  for (common::SourceEntry& c : scanned.children) {
     auto child = std::make_unique<SourceNode>();
-    std::string child_path = absl::StrCat(path, "/", name);
-    child->name = std::move(name);
-    child->parent = directory;
-    FileIdentity identity;
-    if (auto s = FillFromStat(child_path, child.get(), &identity); !s.ok()) return s;
-    if (child->is_file() && std::find(exclude.begin(), exclude.end(), identity) != exclude.end()) {
-      continue;
-    }
-    if (child->is_directory()) {
-      if (auto s = ScanDirectory(child_path, child.get(), depth + 1, exclude); !s.ok()) return s;
-    }
-    directory->children.push_back(std::move(child));
+    child->parent = &node;
+    Convert(c, *child);
+    node.children.push_back(std::move(child));
   }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -89,14 +50,20 @@ std::string SourceNode::RelativePath() const {
 
 absl::StatusOr<std::unique_ptr<SourceNode>> ScanSourceTree(
     const std::string& root, const std::vector<FileIdentity>& exclude) {
-  auto node = std::make_unique<SourceNode>();
-  FileIdentity identity;
-  if (auto s = FillFromStat(root, node.get(), &identity); !s.ok()) return s;
-  if (!node->is_directory()) {
-    return absl::InvalidArgumentError(absl::StrCat(root, ": not a directory"));
+  auto scanned =
+      common::ScanSource(root, {.symlinks = common::SymlinkPolicy::kKeep, .exclude = exclude});
+  if (!scanned.ok()) return scanned.status();
+  if (auto problems = common::ScanProblems(*scanned); !problems.empty()) {
+    return common::SourceProblemsError(scanned->path, problems);
   }
-  if (auto s = ScanDirectory(root, node.get(), 0, exclude); !s.ok()) return s;
-  return node;
+  return IsoTreeFromScan(std::move(*scanned));
+}
+
+std::unique_ptr<SourceNode> IsoTreeFromScan(common::SourceEntry scanned) {
+  auto root = std::make_unique<SourceNode>();
+  Convert(scanned, *root);
+  root->name.clear();
+  return root;
 }
 
 SourceNode* FindNode(SourceNode& root, const std::string& relative_path) {

@@ -1,6 +1,8 @@
 // The tree being written: what the source directory holds (files, directories, symlinks), plus
-// in-memory files the writer adds (a patched boot image, the multi-volume manifest). Scanning is
-// the only place the writer touches the source file system before streaming.
+// in-memory files the writer adds (a patched boot image, the multi-volume manifest). It is built
+// from the one source scan (fs/common/source_scan.h, links kept: Rock Ridge stores them), the
+// only place the writer touches the source file system before streaming. Names stay as found:
+// the ISO9660 and Joliet name spaces are made from them per directory (names.h).
 #pragma once
 
 #include <cstddef>
@@ -11,15 +13,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "fs/common/source_scan.h"
 
 namespace mediaforge::iso9660 {
 
 // A file to leave out of the scan, by device and inode (the output image inside SRC_DIR).
-struct FileIdentity {
-  uint64_t device = 0;
-  uint64_t inode = 0;
-  bool operator==(const FileIdentity&) const = default;
-};
+using common::FileIdentity;
 
 struct SourceNode {
   enum class Kind : uint8_t { kFile, kDirectory, kSymlink };
@@ -49,11 +48,15 @@ struct SourceNode {
   std::string RelativePath() const;
 };
 
-// Walks `root` (lstat; symlinks are kept as symlinks). Other file types (devices, fifos,
-// sockets) and unreadable directories are errors naming the path. Regular files listed in
-// `exclude` are skipped.
+// Scans `root` (symlinks below it are kept as symlinks) and builds the tree from it. Every entry
+// the scan could not take (devices, FIFOs, sockets, unreadable files and directories, loops
+// through bind mounts, nesting deeper than common::kMaxScanDepth) is listed in one
+// InvalidArgument naming each path. Regular files listed in `exclude` are skipped.
 absl::StatusOr<std::unique_ptr<SourceNode>> ScanSourceTree(
     const std::string& root, const std::vector<FileIdentity>& exclude = {});
+
+// The ISO tree of a scan without problems (ScanProblems empty); symlinks kept as links.
+std::unique_ptr<SourceNode> IsoTreeFromScan(common::SourceEntry scanned);
 
 // Finds `relative_path` ("boot/isolinux.bin", leading/trailing slashes ignored) below `root`.
 SourceNode* FindNode(SourceNode& root, const std::string& relative_path);

@@ -39,10 +39,8 @@ class TreeBuilder {
       // merges into a Windows ISO's "efi" (which holds efi/microsoft/boot/efisys.bin).
       if (collision && found->is_dir && (!last || node.is_dir)) collision = false;
       if (collision) {
-        problems_.push_back({shown + ":" + so_far, std::nullopt,
-                             absl::StrCat("name collides with '", found->name,
-                                          "' when case is ignored (FAT names are "
-                                          "case-insensitive)")});
+        problems_.push_back(
+            {shown + ":" + so_far, std::nullopt, fat32::CaseCollision(found->name)});
         return;
       }
       if (last) {

@@ -13,9 +13,6 @@
 namespace mediaforge::fat32 {
 namespace {
 
-namespace fs = std::filesystem;
-using testing::TempDir;
-using testing::WriteWholeFile;
 using namespace testutil;
 
 class BadInput : public ::testing::Test {

@@ -11,8 +11,6 @@
 namespace mediaforge::fat32 {
 namespace {
 
-namespace fs = std::filesystem;
-using testing::TempDir;
 using namespace testutil;
 
 // UEFI firmware reads every FAT type we write: FAT32 (USB sticks, ESPs), FAT16, and the

@@ -14,9 +14,6 @@
 namespace mediaforge::fat32 {
 namespace {
 
-namespace fs = std::filesystem;
-using testing::TempDir;
-using testing::WriteWholeFile;
 using namespace testutil;
 
 void Poke(const std::string& path, uint64_t offset, const void* data, size_t n) {

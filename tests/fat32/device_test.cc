@@ -13,9 +13,7 @@
 namespace mediaforge::fat32 {
 namespace {
 
-namespace fs = std::filesystem;
 using testing::LoopDevice;
-using testing::TempDir;
 using namespace testutil;
 
 TEST(Device, WholeLoopDeviceWithOldContent) {

@@ -13,7 +13,12 @@
 
 namespace mediaforge::fat32::testutil {
 
+// What every FAT test uses (`using namespace testutil;` brings them in).
+namespace fs = std::filesystem;
 using ::mediaforge::testing::CommandResult;
+using ::mediaforge::testing::TempDir;
+using ::mediaforge::testing::WritePatternFile;
+using ::mediaforge::testing::WriteWholeFile;
 
 // mediaforge format ARGS... (the CLI under test).
 CommandResult Format(const std::vector<std::string>& args);

@@ -8,9 +8,6 @@
 namespace mediaforge::fat32 {
 namespace {
 
-namespace fs = std::filesystem;
-using testing::TempDir;
-using testing::WriteWholeFile;
 using namespace testutil;
 
 class ForeignVolume : public ::testing::TestWithParam<std::string> {};

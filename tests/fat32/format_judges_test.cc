@@ -11,7 +11,6 @@
 namespace mediaforge::fat32 {
 namespace {
 
-using testing::TempDir;
 using namespace testutil;
 
 struct SizeCase {

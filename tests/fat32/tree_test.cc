@@ -16,10 +16,6 @@
 namespace mediaforge::fat32 {
 namespace {
 
-namespace fs = std::filesystem;
-using testing::TempDir;
-using testing::WritePatternFile;
-using testing::WriteWholeFile;
 using namespace testutil;
 
 // The BMP part of the tree (mtools judges it) and an emoji directory (our reader judges it).
