@@ -9,7 +9,8 @@
 # over RUNS pairs; the load average is printed with every measurement (a shared machine).
 #
 # Usage: bench/compare-create.sh [path/to/mediaforge]
-# Env:   TREE_MB (2048), FILES (2000), RUNS (5), OUTPUTS ("iso usb"), KEEP=1
+# Env:   TREE_MB (2048), FILES (2000), RUNS (5), OUTPUTS ("iso usb"), KEEP=1,
+#        WORK_PARENT (/var/tmp; /dev/shm takes the disk out: CPU cost only, the cache moot)
 set -euo pipefail
 
 MF=${1:-${MEDIAFORGE:-$(dirname "$0")/../build/tools/mediaforge}}
@@ -24,7 +25,7 @@ command -v python3 >/dev/null || { echo "needs python3" >&2; exit 2; }
 [ -w /proc/sys/vm/drop_caches ] || { echo "needs root (drop_caches)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (package time)" >&2; exit 2; }
 
-WORK=$(mktemp -d /var/tmp/mf-bench-create.XXXXXX)
+WORK=$(mktemp -d "${WORK_PARENT:-/var/tmp}/mf-bench-create.XXXXXX")
 finish() { [ "${KEEP:-0}" = 1 ] && echo "kept $WORK" >&2 || rm -rf "$WORK"; }
 trap finish EXIT
 
@@ -64,22 +65,23 @@ timed() {
   python3 -c "print(f'{$user + $sys:.2f}')" >> "$WORK/$name.cpu"
   echo "  $name $wall s, cpu $(tail -1 "$WORK/$name.cpu") s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 }
-plain_iso() {
-  "$MF" iso "$WORK/plain" -o "$WORK/out/iso.iso" --bios-boot isolinux/isolinux.bin \
-    --boot-info-table --efi-dir EFI --hybrid --no-progress
-}
-plain_usb() { "$MF" usb "$WORK/plain" "$WORK/out/usb.img" --size "${USB_MB}M" --no-progress; }
-create() { "$MF" create "$WORK/$1.json" --no-progress --log "$WORK/create.log"; }
+plain_iso=("$MF" iso "$WORK/plain" -o "$WORK/out/iso.iso" --bios-boot isolinux/isolinux.bin
+  --boot-info-table --efi-dir EFI --hybrid --no-progress)
+plain_usb=("$MF" usb "$WORK/plain" "$WORK/out/usb.img" --size "${USB_MB}M" --no-progress)
+create_iso=("$MF" create "$WORK/iso.json" --no-progress --log "$WORK/create.log")
+create_usb=("$MF" create "$WORK/usb.json" --no-progress --log "$WORK/create.log")
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for run in $(seq "$RUNS"); do
   for out in $OUTPUTS; do
     echo "run $run ($out)" >&2
+    declare -n plain="plain_$out" made="create_$out"
     if [ $((run % 2)) = 1 ]; then
-      timed "plain-$out" "plain_$out"; timed "create-$out" create "$out"
+      timed "plain-$out" "${plain[@]}"; timed "create-$out" "${made[@]}"
     else
-      timed "create-$out" create "$out"; timed "plain-$out" "plain_$out"
+      timed "create-$out" "${made[@]}"; timed "plain-$out" "${plain[@]}"
     fi
+    unset -n plain made
   done
 done
 median() { sort -n "$WORK/$1" | python3 -c 'import sys; v=[float(x) for x in sys.stdin]; print(f"{sorted(v)[len(v)//2]:.2f}")'; }
