@@ -1,87 +1,96 @@
 #!/bin/bash
-# `mediaforge create` against `mediaforge iso` on the same ~2 GiB content tree (issue 10 bench:
-# create may cost at most 1.1x iso). The boot image is a small directory (x64 EFI loader from
-# shim + isolinux.bin) shared by both; create adds its configuration files, seals the variables
-# (scrypt, ~0.1-1 s), makes a self-signed certificate and hashes every file for the manifest
-# (a separate read pass: reported on its own as manifest_seconds).
-# Both write to the same file system, warm page cache, best of RUNS.
+# `mediaforge create` against `mediaforge iso` (and `mediaforge usb`) on the same content tree
+# (issue 10 bench: create may cost at most 1.1x iso). The boot image is a small directory (x64
+# EFI loader from shim + a stand-in isolinux.bin) shared by both; create adds its
+# configuration files, seals the variables (scrypt), makes a self-signed certificate and takes
+# the SHA-256 manifest from the data while it streams (fs/media/streamed_manifest.h).
+# Paired and alternating (odd runs: the plain command first; even runs: create first), each
+# measurement on a cold cache (sync; echo 3 > /proc/sys/vm/drop_caches, needs root), medians
+# over RUNS pairs; the load average is printed with every measurement (a shared machine).
 #
 # Usage: bench/compare-create.sh [path/to/mediaforge]
-# Env:   TREE_MB (2048), FILES (2000), RUNS (3), KEEP=1
+# Env:   TREE_MB (2048), FILES (2000), RUNS (5), OUTPUTS ("iso usb"), KEEP=1,
+#        WORK_PARENT (/var/tmp; /dev/shm takes the disk out: CPU cost only, the cache moot)
 set -euo pipefail
 
 MF=${1:-${MEDIAFORGE:-$(dirname "$0")/../build/tools/mediaforge}}
 TREE_MB=${TREE_MB:-2048}
 FILES=${FILES:-2000}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
+OUTPUTS=${OUTPUTS:-iso usb}
 LOADER=/usr/lib/shim/mmx64.efi
-for tool in python3 bc; do
-  command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
-done
+command -v python3 >/dev/null || { echo "needs python3" >&2; exit 2; }
 [ -f "$LOADER" ] || { echo "needs $LOADER (shim-signed)" >&2; exit 2; }
 [ -x "$MF" ] || { echo "mediaforge not found at $MF (pass its path)" >&2; exit 2; }
+[ -w /proc/sys/vm/drop_caches ] || { echo "needs root (drop_caches)" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "needs /usr/bin/time (package time)" >&2; exit 2; }
 
-WORK=$(mktemp -d /var/tmp/mf-bench-create.XXXXXX)
+WORK=$(mktemp -d "${WORK_PARENT:-/var/tmp}/mf-bench-create.XXXXXX")
 finish() { [ "${KEEP:-0}" = 1 ] && echo "kept $WORK" >&2 || rm -rf "$WORK"; }
 trap finish EXIT
 
-python3 - "$WORK/content" "$FILES" "$TREE_MB" <<'PY'
-import os, random, sys
-root, files, total_mb = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-rng = random.Random(7)
-sizes = [2 ** rng.uniform(12, 24) for _ in range(files)]
-k = total_mb * 2**20 / sum(sizes)
-pool = os.urandom(8 << 20)
-for i, s in enumerate(sizes):
-    d = os.path.join(root, f"dir{i // 100:03d}")
-    os.makedirs(d, exist_ok=True)
-    n = int(s * k)
-    with open(os.path.join(d, f"file{i:05d}.bin"), "wb") as f:
-        start = (i * 4099) % (len(pool) // 2)
-        while n > 0:
-            chunk = pool[start:start + min(n, len(pool) - start)]
-            f.write(chunk)
-            n -= len(chunk)
-            start = 0
-PY
+python3 "$(dirname "$0")/gen_tree.py" "$WORK/content" "$FILES" "$TREE_MB" >&2
 mkdir -p "$WORK/boot/EFI/BOOT" "$WORK/boot/isolinux"
 cp "$LOADER" "$WORK/boot/EFI/BOOT/BOOTX64.EFI"
 head -c 32768 /dev/urandom > "$WORK/boot/isolinux/isolinux.bin"
-# `iso` gets the same tree create assembles: the boot image with the content under content/.
-mkdir -p "$WORK/isotree"
-cp -a "$WORK/boot/." "$WORK/isotree/"
-ln -s "$WORK/content" "$WORK/isotree/content.link"
-cp -al "$WORK/content" "$WORK/isotree/content"
-rm "$WORK/isotree/content.link"
+# `iso`/`usb` get the tree create assembles: the boot image with the content under content/.
+mkdir -p "$WORK/plain"
+cp -a "$WORK/boot/." "$WORK/plain/"
+cp -al "$WORK/content" "$WORK/plain/content"
 export MF_BENCH_PASSWORD=bench-password
-cat > "$WORK/spec.json" <<JSON
-{"type": "bootable", "management_points": ["http://mp.example"],
- "output": {"kind": "iso", "path": "$WORK/create.iso", "hybrid": true},
+USB_MB=$((TREE_MB + TREE_MB / 8 + 64))
+spec() {  # spec OUTPUT-OBJECT
+  cat <<JSON
+{"type": "bootable", "management_points": ["http://mp.example"], "output": $1,
  "password": {"env": "MF_BENCH_PASSWORD"},
  "certificate": {"self_signed": {"valid_from": "2026-01-01", "valid_to": "2027-01-01"}},
  "boot_image": {"path": "$WORK/boot"}, "variables": {"A": "1"}, "content": ["$WORK/content"]}
 JSON
-cat "$WORK/content"/*/* > /dev/null  # warm the page cache for both
+}
+spec "{\"kind\": \"iso\", \"path\": \"$WORK/out/create.iso\", \"hybrid\": true}" > "$WORK/iso.json"
+spec "{\"kind\": \"usb\", \"target\": \"$WORK/out/create.img\", \"size\": \"${USB_MB}M\"}" \
+  > "$WORK/usb.json"
+mkdir -p "$WORK/out"
 
-best() { sort -n | head -1; }
-iso_times=() create_times=() manifest_times=()
+cold() { sync; echo 3 > /proc/sys/vm/drop_caches; }
+# timed NAME CMD...: one cold-cache measurement: wall seconds to $WORK/NAME.times, CPU seconds
+# (user + system, less sensitive to the other sessions' load) to $WORK/NAME.cpu
+timed() {
+  local name=$1; shift
+  rm -f "$WORK"/out/*; cold
+  /usr/bin/time -f "%e %U %S" -o "$WORK/last.time" "$@" >/dev/null 2>"$WORK/last.err" ||
+    { cat "$WORK/last.err" >&2; exit 1; }
+  read -r wall user sys < "$WORK/last.time"
+  echo "$wall" >> "$WORK/$name.times"
+  python3 -c "print(f'{$user + $sys:.2f}')" >> "$WORK/$name.cpu"
+  echo "  $name $wall s, cpu $(tail -1 "$WORK/$name.cpu") s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+}
+plain_iso=("$MF" iso "$WORK/plain" -o "$WORK/out/iso.iso" --bios-boot isolinux/isolinux.bin
+  --boot-info-table --efi-dir EFI --hybrid --no-progress)
+plain_usb=("$MF" usb "$WORK/plain" "$WORK/out/usb.img" --size "${USB_MB}M" --no-progress)
+create_iso=("$MF" create "$WORK/iso.json" --no-progress --log "$WORK/create.log")
+create_usb=("$MF" create "$WORK/usb.json" --no-progress --log "$WORK/create.log")
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for run in $(seq "$RUNS"); do
-  s=$(date +%s.%N)
-  "$MF" iso "$WORK/isotree" -o "$WORK/iso.iso" --bios-boot isolinux/isolinux.bin \
-    --boot-info-table --efi-dir EFI --hybrid --no-progress >/dev/null 2>&1
-  e=$(date +%s.%N); iso_times+=("$(echo "$e - $s" | bc)")
-  s=$(date +%s.%N)
-  out=$("$MF" create "$WORK/spec.json" --json --no-progress 2>/dev/null)
-  e=$(date +%s.%N); create_times+=("$(echo "$e - $s" | bc)")
-  manifest_times+=("$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["manifest_seconds"])' "$out")")
-  rm -f "$WORK/iso.iso" "$WORK/create.iso"
+  for out in $OUTPUTS; do
+    echo "run $run ($out)" >&2
+    declare -n plain="plain_$out" made="create_$out"
+    if [ $((run % 2)) = 1 ]; then
+      timed "plain-$out" "${plain[@]}"; timed "create-$out" "${made[@]}"
+    else
+      timed "create-$out" "${made[@]}"; timed "plain-$out" "${plain[@]}"
+    fi
+    unset -n plain made
+  done
 done
-iso=$(printf '%s\n' "${iso_times[@]}" | best)
-create=$(printf '%s\n' "${create_times[@]}" | best)
-manifest=$(printf '%s\n' "${manifest_times[@]}" | best)
-echo "content: $(du -sm "$WORK/content" | cut -f1) MiB in $FILES files; runs: $RUNS (best of)"
-echo "mediaforge iso:    ${iso} s   (all: ${iso_times[*]})"
-echo "mediaforge create: ${create} s   (all: ${create_times[*]})"
-echo "  of which manifest hashing: ${manifest} s   (all: ${manifest_times[*]})"
-echo "ratio create/iso: $(echo "scale=3; $create / $iso" | bc)"
-echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
+median() { sort -n "$WORK/$1" | python3 -c 'import sys; v=[float(x) for x in sys.stdin]; print(f"{sorted(v)[len(v)//2]:.2f}")'; }
+echo "content: $(du -sm "$WORK/content" | cut -f1) MiB in $FILES files; $RUNS alternating pairs, cold cache, medians"
+for out in $OUTPUTS; do
+  p=$(median "plain-$out.times"); c=$(median "create-$out.times")
+  pc=$(median "plain-$out.cpu"); cc=$(median "create-$out.cpu")
+  echo "mediaforge $out:    $p s wall, $pc s cpu   (all wall: $(tr '\n' ' ' < "$WORK/plain-$out.times"))"
+  echo "mediaforge create ($out): $c s wall, $cc s cpu   (all wall: $(tr '\n' ' ' < "$WORK/create-$out.times"))"
+  echo "ratio create/$out: wall $(python3 -c "print(f'{$c / $p:.3f}')"), cpu $(python3 -c "print(f'{$cc / $pc:.3f}')")"
+done
+echo "load average: before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)"

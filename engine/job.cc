@@ -33,8 +33,8 @@ bool HasStream(const Layout& layout) {
 // inside a larger job (a volume set).
 absl::StatusOr<CopyReport> WriteLayout(const Layout& layout,
                                        std::span<Destination* const> destinations,
-                                       const JobOptions& options, uint64_t done_before,
-                                       uint64_t grand_total) {
+                                       const JobOptions& options, size_t layout_index,
+                                       uint64_t done_before, uint64_t grand_total) {
   std::optional<SourcePrefetcher> prefetch;
   if (options.prefetch) prefetch.emplace(layout);
   CopyOptions copy;
@@ -47,6 +47,11 @@ absl::StatusOr<CopyReport> WriteLayout(const Layout& layout,
   copy.skip_zero_extents = options.skip_zero_extents;
   copy.delta = options.delta;
   copy.cancel = options.cancel;
+  if (options.observe) {
+    copy.observe = [&options, layout_index](uint64_t offset, std::span<const std::byte> bytes) {
+      options.observe(layout_index, offset, bytes);
+    };
+  }
   copy.progress = [&](uint64_t done, uint64_t total) {
     if (prefetch) prefetch->Progress(done);
     if (options.progress) {
@@ -131,7 +136,7 @@ absl::StatusOr<JobReport> RunJob(const Layout& layout, std::span<Destination* co
     for (Destination* d : destinations) d->Abort();
     return s;
   };
-  auto copy = WriteLayout(layout, destinations, options, 0, 0);
+  auto copy = WriteLayout(layout, destinations, options, 0, 0, 0);
   if (!copy.ok()) return abort_all(copy.status());
   if (copy->cancelled) return abort_all(CancelledStatus(copy->bytes));
 
@@ -171,7 +176,7 @@ absl::StatusOr<JobReport> RunVolumeSetJob(std::span<const Layout* const> layouts
   uint64_t done_before = 0;
   for (size_t i = 0; i < layouts.size(); ++i) {
     Destination* one[] = {&set[i]};
-    auto copy = WriteLayout(*layouts[i], one, options, done_before, grand_total);
+    auto copy = WriteLayout(*layouts[i], one, options, i, done_before, grand_total);
     if (!copy.ok()) return fail(i, copy.status());
     if (copy->cancelled) return fail(i, CancelledStatus(done_before + copy->bytes));
     JobTargetReport t = TargetReportFor(set[i], copy->targets[0]);

@@ -62,6 +62,10 @@ struct JobOptions {
   // Layouts holding a stream (a decompressor) are consumed by the write: give a fresh one so a
   // verify mismatch can be narrowed to its byte (else it is reported at its block's start).
   std::function<absl::StatusOr<Layout>()> fresh_layout;
+  // CopyOptions::observe for each layout of the job: `layout_index` is 0 for RunJob and the
+  // volume's index for RunVolumeSetJob. Called in target order within each layout.
+  std::function<void(size_t layout_index, uint64_t offset, std::span<const std::byte> bytes)>
+      observe;
   JobProgressFn progress;
   const std::atomic<bool>* cancel = nullptr;
 };

@@ -51,6 +51,11 @@ struct CopyOptions {
   // repairs mismatching blocks. TargetReport then has bytes_compared and rewritten ranges.
   bool delta = false;
   size_t delta_granule = 4096;
+  // Sees the bytes of every written chunk (what the targets get), in target order, on the
+  // hashing thread: digests of parts of the layout taken while it streams (the manifest of
+  // `mediaforge create`). Gaps and skipped zero extents are not shown. A slow observer slows
+  // the copy (it holds a buffer until it returns).
+  std::function<void(uint64_t offset, std::span<const std::byte> bytes)> observe;
   ProgressFn progress;
   const std::atomic<bool>* cancel = nullptr;
 };

@@ -251,9 +251,10 @@ void WritePipeline::StartWriters() {
 // The image's SHA-256, in order: buffers may arrive out of order from several fill workers and
 // wait here until their turn. The coordinator hands out buffers in order, so the next one in
 // sequence always has a buffer and the wait cannot deadlock. Gaps hash as zeros.
+// CopyOptions::observe is called here too, so it sees the written chunks in order.
 void WritePipeline::StartHasher() {
-  if (!options_.sha256) return;
-  sha_.emplace();
+  if (!options_.sha256 && !options_.observe) return;
+  if (options_.sha256) sha_.emplace();
   hasher_ = std::thread([this] {
     device::AlignedBuffer zeros;
     std::map<uint64_t, Slot*> waiting;
@@ -264,8 +265,11 @@ void WritePipeline::StartHasher() {
            it = waiting.erase(it), ++next) {
         Slot* s = it->second;
         if (s->chunk.write) {
-          sha_->Update(s->buffer.span().first(s->length));
-        } else {
+          if (sha_) sha_->Update(s->buffer.span().first(s->length));
+          if (options_.observe && s->length > 0 && !source_failed_) {
+            options_.observe(s->chunk.offset, s->buffer.span().first(s->length));
+          }
+        } else if (sha_) {
           if (zeros.size() < s->length) {
             zeros = device::AlignedBuffer(block_);
             std::memset(zeros.data(), 0, zeros.size());
@@ -311,7 +315,7 @@ void WritePipeline::Fill(LayoutReader& reader, Slot* s) {
 
 void WritePipeline::Dispatch(Slot* s) {
   const bool write = s->chunk.write && s->length > 0 && !source_failed_;
-  const bool hash = options_.sha256;
+  const bool hash = options_.sha256 || (options_.observe && s->chunk.write);
   int consumers = (write ? static_cast<int>(states_.size()) : 0) + (hash ? 1 : 0);
   if (consumers == 0) {
     s->pending = 1;

@@ -18,6 +18,7 @@
 #include "fs/media/builder.h"
 #include "fs/media/spec.h"
 #include "tools/commands.h"
+#include "tools/create_stream.h"
 #include "tools/job_cli.h"
 #include "tools/target_guard.h"
 
@@ -121,9 +122,9 @@ absl::StatusOr<Outcome> CreateIso(RunContext& ctx, const CreateFlags& f,
   auto set = engine::VolumeSet::Open(paths);
   if (!set.ok()) return set.status();
   JobProgressLines progress(ctx, f.common, "create");
-  auto report = engine::RunVolumeSetJob(
-      iso9660::VolumeLayouts(*plan), *set,
-      {.prefetch = true, .progress = progress.Callback(), .cancel = &ctx.cancel});
+  auto report =
+      StreamIsoMedia(iso9660::VolumeLayouts(*plan), *set, m,
+                     {.prefetch = true, .progress = progress.Callback(), .cancel = &ctx.cancel});
   progress.Finish();
   if (!report.ok()) return report.status();
   for (size_t i = 0; i < paths.size(); ++i) {
@@ -197,7 +198,7 @@ absl::StatusOr<Outcome> CreateUsb(RunContext& ctx, const CreateFlags& f,
   }
   JobProgressLines progress(ctx, f.common, "create");
   auto report =
-      engine::RunJob(plan->layout, destinations,
+      StreamUsbMedia(plan->layout, destinations, m,
                      {.prefetch = true, .progress = progress.Callback(), .cancel = &ctx.cancel});
   progress.Finish();
   if (!report.ok()) return report.status();
@@ -234,7 +235,6 @@ int RunCreate(RunContext& ctx, const CreateFlags& f) {
   settings.tool_version = kToolVersion;
   settings.now = static_cast<int64_t>(std::time(nullptr));
   settings.date = *date;
-  settings.hash_content = !f.dry_run;
   auto prepared = media::PrepareMedia(*spec, settings);
   if (!prepared.ok()) return Fail(f, prepared.status());
   media::PreparedMedia& m = *prepared;
@@ -283,7 +283,6 @@ int RunCreate(RunContext& ctx, const CreateFlags& f) {
                       {"findings", m.findings},
                       {"log", f.dry_run ? nlohmann::json(nullptr) : nlohmann::json(log_path)},
                       {"bytes", outcome->bytes},
-                      {"manifest_seconds", m.manifest_seconds},
                       {"seconds", seconds},
                       {"error", nullptr}});
   return kExitOk;

@@ -131,6 +131,7 @@ void CountFiles(SourceNode& root, PlannedIsoVolume& v) {
     if (!n.is_file()) return;
     ++v.files;
     v.file_bytes += n.size;
+    v.placed.push_back({n.RelativePath(), uint64_t{n.data_lba} * kBlockSize, n.size});
   });
 }
 

@@ -38,11 +38,21 @@ struct IsoWriteOptions {
   std::string output_path;
 };
 
+// Where a file's data lies in its volume (ISO9660 files are contiguous; hard links share one
+// place): digests of the files can be taken from the layout while it streams (the manifest of
+// `mediaforge create`, fs/media/streamed_manifest.h). A patched boot image is there as written.
+struct PlacedFile {
+  std::string path;     // relative to the root, '/'-separated
+  uint64_t offset = 0;  // byte offset in the volume (0 for empty files)
+  uint64_t size = 0;
+};
+
 struct PlannedIsoVolume {
   engine::Layout layout;  // finalized
   uint16_t sequence = 1;  // 1-based volume sequence number
   uint64_t files = 0;
   uint64_t file_bytes = 0;
+  std::vector<PlacedFile> placed;  // every file of the volume, tree order
 };
 
 struct IsoPlan {

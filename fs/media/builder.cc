@@ -1,13 +1,16 @@
 #include "fs/media/builder.h"
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "fs/media/certificate.h"
+#include "fs/media/existing_volume.h"
 #include "fs/media/manifest.h"
 #include "fs/media/seal.h"
 
@@ -109,22 +112,44 @@ absl::StatusOr<std::unique_ptr<TreeNode>> Scan(const std::string& dir) {
   return iso9660::ScanSourceTree(dir);
 }
 
-absl::Status AssembleTree(const MediaSpec& spec, PreparedMedia& media, const std::string& gen) {
-  auto root = Scan(media.boot.dir);
+// The source directories as scanned. The scan runs on a thread of its own while the
+// certificate and the sealing run (RSA key generation and scrypt use the CPU; the scan waits
+// on the disk for a cold tree), so the builder's fixed cost overlaps the tree's (issue 10 bench).
+struct ScannedSources {
+  std::unique_ptr<TreeNode> root;                                          // the boot image
+  std::vector<std::pair<std::string, std::unique_ptr<TreeNode>>> content;  // (dir, tree)
+  std::unique_ptr<TreeNode> prestart;
+};
+
+absl::StatusOr<ScannedSources> ScanSources(const MediaSpec& spec, const std::string& boot_dir) {
+  ScannedSources out;
+  auto root = Scan(boot_dir);
   if (!root.ok()) return root.status();
-  media.tree = std::move(*root);
+  out.root = std::move(*root);
   for (const std::string& dir : spec.content) {
     auto sub = Scan(dir);
     if (!sub.ok()) return sub.status();
-    std::string name = fsys::path(dir).lexically_normal().filename().string();
-    if (name.empty()) name = fsys::path(dir).lexically_normal().parent_path().filename().string();
-    if (auto s = Graft(*media.tree, name, std::move(*sub), absl::StrCat("content ", dir)); !s.ok())
-      return s;
+    out.content.emplace_back(dir, std::move(*sub));
   }
   if (!spec.prestart_files.empty()) {
     auto sub = Scan(spec.prestart_files);
     if (!sub.ok()) return sub.status();
-    if (auto s = Graft(*media.tree, MediaPath(kPrestartDir), std::move(*sub),
+    out.prestart = std::move(*sub);
+  }
+  return out;
+}
+
+absl::Status AssembleTree(const MediaSpec& spec, PreparedMedia& media, const std::string& gen,
+                          ScannedSources scanned) {
+  media.tree = std::move(scanned.root);
+  for (auto& [dir, sub] : scanned.content) {
+    std::string name = fsys::path(dir).lexically_normal().filename().string();
+    if (name.empty()) name = fsys::path(dir).lexically_normal().parent_path().filename().string();
+    if (auto s = Graft(*media.tree, name, std::move(sub), absl::StrCat("content ", dir)); !s.ok())
+      return s;
+  }
+  if (scanned.prestart) {
+    if (auto s = Graft(*media.tree, MediaPath(kPrestartDir), std::move(scanned.prestart),
                        absl::StrCat("prestart.files ", spec.prestart_files));
         !s.ok())
       return s;
@@ -134,34 +159,80 @@ absl::Status AssembleTree(const MediaSpec& spec, PreparedMedia& media, const std
   return Graft(*media.tree, "", std::move(*generated), "mediaforge (generated files)");
 }
 
-absl::Status AddManifest(const MediaSpec& spec, PreparedMedia& media,
-                         const BuildSettings& settings) {
+// The manifest as a placeholder of its exact size (fixed-width lines): the digests come from
+// the stream (streamed_manifest.h), so planning reads no file. Every file is listed, the BIOS
+// loader included: its digest is taken from the bytes written, so a loader the ISO writer
+// patches (boot information table, GRUB2 boot info) is listed as it is on the media.
+absl::Status AddManifest(PreparedMedia& media) {
   const std::string manifest_path = MediaPath(kManifestFile);
-  std::vector<std::string> skip = {manifest_path};
-  // The ISO writer patches the boot information table (block addresses known only once the
-  // layout is planned) into the BIOS loader: its bytes on the media differ from the source.
-  if (spec.output.kind == OutputSpec::Kind::kIso && media.boot.bios_boot &&
-      media.boot.boot_info_table) {
-    skip.push_back(*media.boot.bios_boot);
-  }
-  std::string text;
-  auto start = std::chrono::steady_clock::now();
-  if (settings.hash_content) {
-    auto m = BuildManifest(*media.tree, skip);
-    if (!m.ok()) return m.status();
-    text = std::move(*m);
-  } else {
-    // Fixed-width digests: the placeholder manifest has exactly the real one's size.
-    iso9660::ForEachNode(*media.tree, [&](TreeNode& n) {
-      if (n.is_file() && std::find(skip.begin(), skip.end(), n.RelativePath()) == skip.end())
-        absl::StrAppend(&text, std::string(64, '0'), "  ", n.RelativePath(), "\n");
-    });
-  }
-  media.manifest_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  auto written = media.staging->WriteFile(absl::StrCat("gen/", manifest_path), text);
+  iso9660::ForEachNode(*media.tree, [&](TreeNode& n) {
+    if (n.is_file() && n.RelativePath() != manifest_path)
+      media.manifest_paths.push_back(n.RelativePath());
+  });
+  auto written = media.staging->WriteFile(absl::StrCat("gen/", manifest_path),
+                                          PlaceholderManifest(media.manifest_paths));
   if (!written.ok()) return written.status();
   return AddDiskFile(*media.tree, manifest_path, *written);
+}
+
+// A boot code file named by `key`, at most `max_bytes`.
+absl::StatusOr<std::vector<std::byte>> ReadBootCode(const std::string& path, const char* key,
+                                                    uint64_t max_bytes) {
+  std::error_code ec;
+  const uint64_t size = fsys::file_size(path, ec);
+  if (ec || size == 0 || size > max_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(key, " ", path, ": not a readable file of 1 to ", max_bytes, " bytes"));
+  }
+  std::vector<std::byte> code(size);
+  std::ifstream in(path, std::ios::binary);
+  if (!in.read(reinterpret_cast<char*>(code.data()), static_cast<std::streamsize>(size))) {
+    return absl::NotFoundError(absl::StrCat(key, " ", path, ": cannot read ", size, " bytes"));
+  }
+  return code;
+}
+
+// Where each file of `tree` lies in a FAT layout: the FAT writer places every file as one
+// range of its source file (fat_writer.cc), so the extent naming a file's source path from its
+// start with its length is the file. Empty files have no extent.
+std::map<std::string, ManifestFile> FatPlacement(TreeNode& tree, const engine::Layout& layout) {
+  std::map<std::string, std::vector<const TreeNode*>> by_source;
+  std::map<std::string, ManifestFile> at;
+  iso9660::ForEachNode(tree, [&](TreeNode& n) {
+    if (!n.is_file()) return;
+    if (n.size == 0) at[n.RelativePath()] = {n.RelativePath(), 0, 0, 0};
+    by_source[n.source_path].push_back(&n);
+  });
+  for (const engine::Extent& e : layout.extents()) {
+    const auto* range = std::get_if<engine::FileRange>(&e.source);
+    if (range == nullptr || range->offset != 0) continue;
+    auto it = by_source.find(range->path);
+    if (it == by_source.end()) continue;
+    for (const TreeNode* n : it->second) {
+      if (n->size == e.length)
+        at[n->RelativePath()] = {n->RelativePath(), 0, e.target_offset, n->size};
+    }
+  }
+  return at;
+}
+
+// Where the listed files and the manifest lie, from the planner's placement.
+absl::Status PlaceManifest(PreparedMedia& media, const std::map<std::string, ManifestFile>& at) {
+  media.manifest_files.clear();
+  for (const std::string& path : media.manifest_paths) {
+    auto it = at.find(path);
+    if (it == at.end()) {
+      return absl::InternalError(
+          absl::StrCat("/", path,
+                       ": not placed as one run of bytes on the output; the manifest "
+                       "cannot be taken while streaming"));
+    }
+    media.manifest_files.push_back(it->second);
+  }
+  auto self = at.find(MediaPath(kManifestFile));
+  if (self == at.end()) return absl::InternalError("the manifest is not placed on the output");
+  media.manifest_place = self->second;
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -194,6 +265,9 @@ absl::StatusOr<PreparedMedia> PrepareMedia(const MediaSpec& spec, const BuildSet
   if (!arch.ok()) return arch.status();
   if (auto s = CheckArchitecture(*arch, spec.target_architecture); !s.ok()) return s;
 
+  auto scanning = std::async(std::launch::async, [&spec, dir = media.boot.dir] {
+    return ScanSources(spec, dir);
+  });  // waited for on every path (the future's destructor)
   auto cert = MakeCertificate(spec, *secrets, settings.now);
   if (!cert.ok()) return cert.status();
 
@@ -219,8 +293,21 @@ absl::StatusOr<PreparedMedia> PrepareMedia(const MediaSpec& spec, const BuildSet
 
   auto gen = WriteGeneratedFiles(spec, media, *secrets, *cert);
   if (!gen.ok()) return gen.status();
-  if (auto s = AssembleTree(spec, media, *gen); !s.ok()) return s;
-  if (auto s = AddManifest(spec, media, settings); !s.ok()) return s;
+  auto scanned = scanning.get();
+  if (!scanned.ok()) return scanned.status();
+  if (auto s = AssembleTree(spec, media, *gen, std::move(*scanned)); !s.ok()) return s;
+  if (spec.output.kind == OutputSpec::Kind::kUsb && spec.output.split_wim) {
+    SplitWimRequest request;
+    request.source_dirs.push_back(media.boot.dir);
+    for (const std::string& dir : spec.content) request.source_dirs.push_back(dir);
+    if (!spec.prestart_files.empty()) request.source_dirs.push_back(spec.prestart_files);
+    request.part_bytes = spec.output.split_wim_part_bytes.value_or(wim::kDefaultPartBytes);
+    request.staging_parent = media.staging->path();
+    auto parts = SplitWimsIntoTree(request, *media.tree, media.findings);
+    if (!parts.ok()) return parts.status();
+    media.wim_parts = std::move(*parts);
+  }
+  if (auto s = AddManifest(media); !s.ok()) return s;
   media.totals = CountTree(*media.tree);
   return media;
 }
@@ -265,19 +352,57 @@ absl::StatusOr<iso9660::IsoPlan> PlanIsoMedia(const MediaSpec& spec, PreparedMed
   auto plan = iso9660::PlanIsoTree(o, std::move(media.tree));
   if (!plan.ok()) return plan.status();
   for (const auto& n : plan->notes) media.findings.push_back(n);
+  std::map<std::string, ManifestFile> at;
+  for (size_t v = 0; v < plan->volumes.size(); ++v) {
+    for (const auto& f : plan->volumes[v].placed) at[f.path] = {f.path, v, f.offset, f.size};
+  }
+  if (auto s = PlaceManifest(media, at); !s.ok()) return s;
   return plan;
 }
+
+namespace {
+
+// output.format false (existing_volume.h): the media replace the content of the FAT volume
+// every target already has.
+absl::StatusOr<usb::UsbMediaPlan> PlanOntoExisting(const MediaSpec& spec, PreparedMedia& media,
+                                                   fat32::SourceTree tree,
+                                                   const BuildSettings& settings) {
+  if (!spec.output.mbr_code.empty()) {
+    return absl::InvalidArgumentError(
+        "output.mbr_code: the MBR is kept as it is when output.format is false");
+  }
+  std::vector<ExistingFatVolume> volumes;
+  for (const std::string& t : spec.output.targets) {
+    auto v = FindExistingFatVolume(t);
+    if (!v.ok()) return v.status();
+    volumes.push_back(std::move(*v));
+  }
+  ExistingVolumePlanOptions o;
+  o.label = FatLabel(spec.label);
+  o.date = settings.date;
+  if (!spec.output.pbr_code.empty()) {
+    auto code = ReadBootCode(spec.output.pbr_code, "output.pbr_code", 64 << 10);
+    if (!code.ok()) return code.status();
+    o.pbr_code = std::move(*code);
+  }
+  auto plan = PlanOntoExistingVolumes(volumes, std::move(tree), o);
+  if (!plan.ok()) return plan.status();
+  media.findings.push_back(
+      absl::StrCat("output.format false: the FAT volume at byte offset ", volumes[0].offset, " of ",
+                   volumes.size() == 1 ? volumes[0].target : "every target",
+                   " is made anew with the media; the files it held are replaced"));
+  if (auto s = PlaceManifest(media, FatPlacement(*media.tree, plan->layout)); !s.ok()) return s;
+  return plan;
+}
+
+}  // namespace
 
 absl::StatusOr<usb::UsbMediaPlan> PlanUsbMediaFor(const MediaSpec& spec, PreparedMedia& media,
                                                   const UsbGeometry& geometry,
                                                   const BuildSettings& settings) {
-  if (!spec.output.format) {
-    return absl::UnimplementedError(
-        "output.format false (writing onto the existing FAT volume) is not yet supported: use "
-        "format true");
-  }
   auto tree = ToFatTree(*media.tree);
   if (!tree.ok()) return tree.status();
+  if (!spec.output.format) return PlanOntoExisting(spec, media, std::move(*tree), settings);
   usb::UsbMediaOptions o;
   o.scheme =
       spec.output.scheme == "gpt" ? device::PartitionScheme::kGpt : device::PartitionScheme::kMbr;
@@ -285,21 +410,17 @@ absl::StatusOr<usb::UsbMediaPlan> PlanUsbMediaFor(const MediaSpec& spec, Prepare
   o.label = FatLabel(spec.label);
   o.date = settings.date;
   o.zero_fill = geometry.zero_fill;
+  // The boot records the `usb` command installs (usb::PlanUsbMedia): MBR code (bytes 0-439)
+  // and the FAT32 boot sector code, e.g. syslinux's mbr.bin and its volume boot record.
   if (!spec.output.mbr_code.empty()) {
-    std::error_code ec;
-    if (fsys::file_size(spec.output.mbr_code, ec) > 512 || ec) {
-      return absl::InvalidArgumentError(absl::StrCat("output.mbr_code ", spec.output.mbr_code,
-                                                     ": not a readable file of at "
-                                                     "most 512 bytes"));
-    }
-    std::vector<std::byte> code(fsys::file_size(spec.output.mbr_code));
-    FILE* f = std::fopen(spec.output.mbr_code.c_str(), "rb");
-    if (f == nullptr || std::fread(code.data(), 1, code.size(), f) != code.size()) {
-      if (f) std::fclose(f);
-      return absl::NotFoundError(absl::StrCat(spec.output.mbr_code, ": cannot read"));
-    }
-    std::fclose(f);
-    o.mbr_code = std::move(code);
+    auto code = ReadBootCode(spec.output.mbr_code, "output.mbr_code", 512);
+    if (!code.ok()) return code.status();
+    o.mbr_code = std::move(*code);
+  }
+  if (!spec.output.pbr_code.empty()) {
+    auto code = ReadBootCode(spec.output.pbr_code, "output.pbr_code", 64 << 10);
+    if (!code.ok()) return code.status();
+    o.pbr_code = std::move(*code);
   }
   if (!media.boot.efi_dir) {
     media.findings.push_back(
@@ -314,7 +435,10 @@ absl::StatusOr<usb::UsbMediaPlan> PlanUsbMediaFor(const MediaSpec& spec, Prepare
     if (!size.ok()) return size.status();
     o.disk_bytes = *size;
   }
-  return usb::PlanUsbMedia(o, content);
+  auto plan = usb::PlanUsbMedia(o, content);
+  if (!plan.ok()) return plan.status();
+  if (auto s = PlaceManifest(media, FatPlacement(*media.tree, plan->layout)); !s.ok()) return s;
+  return plan;
 }
 
 }  // namespace mediaforge::media

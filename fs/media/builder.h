@@ -18,6 +18,8 @@
 #include "fs/media/media_tree.h"
 #include "fs/media/spec.h"
 #include "fs/media/staging.h"
+#include "fs/media/streamed_manifest.h"
+#include "fs/media/wim_parts.h"
 #include "fs/usb/usb_media.h"
 
 namespace mediaforge::media {
@@ -26,17 +28,25 @@ struct BuildSettings {
   std::string tool_version;
   int64_t now = 0;              // creation time (seconds since the epoch)
   std::optional<int64_t> date;  // reproducible output (SOURCE_DATE_EPOCH)
-  bool hash_content = true;     // false (--dry-run): the manifest gets placeholder digests
 };
 
 struct PreparedMedia {
   std::unique_ptr<StagingArea> staging;
+  // output.split_wim: the .swm parts standing in for big Windows images (inside the staging
+  // area; removed with it).
+  std::vector<std::unique_ptr<wim::StagedWimParts>> wim_parts;
   BootImage boot;
   MediaFacts facts;
   std::vector<std::string> findings;  // warnings and notes for the user and the log
   std::unique_ptr<TreeNode> tree;     // the whole media tree, manifest included
   TreeTotals totals;
-  double manifest_seconds = 0;  // time spent hashing for the manifest
+  // What the manifest lists (every file but the manifest, tree order). It is planned as a
+  // placeholder of the exact size; its digests are taken while the media stream.
+  std::vector<std::string> manifest_paths;
+  // Filled by PlanIsoMedia / PlanUsbMediaFor: where each listed file lies on the output, and
+  // where the manifest itself does (its real bytes are written there after the stream).
+  std::vector<ManifestFile> manifest_files;
+  ManifestFile manifest_place;
 };
 
 absl::StatusOr<PreparedMedia> PrepareMedia(const MediaSpec& spec, const BuildSettings& settings);

@@ -1,71 +1,12 @@
 #include "fs/media/manifest.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "device/errors.h"
-#include "device/sha256.h"
 
 namespace mediaforge::media {
-namespace {
-
-absl::StatusOr<std::string> HashDiskFile(const std::string& path, uint64_t size) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return device::ErrnoError(errno, "open", path, std::nullopt);
-  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  device::Sha256 sha;
-  std::vector<std::byte> buf(1 << 20);
-  uint64_t done = 0;
-  while (true) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      return device::ErrnoError(e, "read", path, done);
-    }
-    if (n == 0) break;
-    sha.Update(std::span<const std::byte>(buf.data(), static_cast<size_t>(n)));
-    done += static_cast<uint64_t>(n);
-  }
-  ::close(fd);
-  if (done != size) {
-    return absl::DataLossError(
-        absl::StrCat(path, ": changed while hashing (", done, " bytes, scanned ", size, ")"));
-  }
-  return sha.FinalHex();
-}
-
-}  // namespace
-
-absl::StatusOr<std::string> BuildManifest(TreeNode& root, const std::vector<std::string>& skip) {
-  std::string text;
-  absl::Status status;
-  iso9660::ForEachNode(root, [&](TreeNode& n) {
-    if (!status.ok() || !n.is_file()) return;
-    std::string rel = n.RelativePath();
-    if (std::find(skip.begin(), skip.end(), rel) != skip.end()) return;
-    absl::StatusOr<std::string> hex;
-    if (n.content) {
-      hex = device::Sha256Hex(*n.content);
-    } else {
-      hex = HashDiskFile(n.source_path, n.size);
-    }
-    if (!hex.ok()) {
-      status = hex.status();
-      return;
-    }
-    absl::StrAppend(&text, *hex, "  ", rel, "\n");
-  });
-  if (!status.ok()) return status;
-  return text;
-}
-
 absl::StatusOr<std::vector<ManifestEntry>> ParseManifest(const std::string& text) {
   std::vector<ManifestEntry> out;
   size_t number = 0;

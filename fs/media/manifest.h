@@ -1,6 +1,7 @@
 // The media manifest: one line per file, "<sha256 hex>  <path>\n" (two spaces: binary-agnostic
 // text mode of `sha256sum -c`, run from the media's root), every file except the manifest itself,
-// in tree order. Written by the builder, checked by `verify` and `media show`.
+// in tree order. Taken while the media stream (streamed_manifest.h), checked by `verify` and
+// `media show`.
 #pragma once
 
 #include <cstdint>
@@ -9,13 +10,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "fs/media/media_tree.h"
 
 namespace mediaforge::media {
-
-// Hashes every file of `root` but those in `skip` (relative paths: the manifest itself, a BIOS
-// boot image the ISO writer patches with the boot information table). Reads each file once.
-absl::StatusOr<std::string> BuildManifest(TreeNode& root, const std::vector<std::string>& skip);
 
 struct ManifestEntry {
   std::string sha256;  // lower-case hex

@@ -47,6 +47,10 @@ struct OutputSpec {
   std::string scheme = "mbr";
   std::optional<uint64_t> image_size;  // image-file targets: their size (default: fitted)
   std::string mbr_code;                // optional MBR boot code file
+  std::string pbr_code;                // optional FAT32 boot sector code file (BPB kept)
+  // Split Windows images too large for FAT32 into .swm parts (fs/wim/); part size or default.
+  bool split_wim = false;
+  std::optional<uint64_t> split_wim_part_bytes;
 };
 
 struct CertificateSpec {

@@ -94,5 +94,43 @@ TEST_F(CreateBoot, IsoBiosHybridDisk) { Boot("media.iso", Firmware::kBios, Media
 TEST_F(CreateBoot, IsoUefiHybridDisk) { Boot("media.iso", Firmware::kUefi, Media::kDisk); }
 TEST_F(CreateBoot, UsbImageUefi) { Boot("stick.img", Firmware::kUefi, Media::kDisk); }
 
+// BIOS boot of a USB stick made by `create`: the boot records the `usb` command installs
+// (output.mbr_code: syslinux's mbr.bin), syslinux installed on the FAT32 volume by its own
+// installer (as for `usb`, tests/usb/usb_test.cc), SeaBIOS under TCG.
+TEST(CreateUsbBoot, SeabiosBootsTheCreatedStick) {
+  MF_REQUIRE_BOOT(Firmware::kBios);
+  MF_REQUIRE_TOOL("syslinux");
+  const std::string mbr_bin = "/usr/lib/syslinux/mbr/mbr.bin";
+  if (!fs::exists(mbr_bin)) GTEST_SKIP() << "needs syslinux-common's mbr.bin";
+  const std::string efi_loader = "/usr/lib/shim/mmx64.efi";  // the boot image's UEFI side
+  if (!fs::exists(efi_loader)) GTEST_SKIP() << "no x64 EFI binary at " << efi_loader;
+  TempDir dir;
+  fs::create_directories(dir / "boot/syslinux");
+  fs::create_directories(dir / "boot/EFI/BOOT");
+  fs::copy_file(efi_loader, dir / "boot/EFI/BOOT/BOOTX64.EFI");
+  testing::WriteWholeFile(
+      dir / "boot/syslinux/syslinux.cfg",
+      std::string("SERIAL 0 115200\nSAY ") + kMarker + "\nPROMPT 0\nTIMEOUT 1\nDEFAULT none\n");
+  nlohmann::ordered_json spec = {
+      {"type", "bootable"},
+      {"management_points", {"http://mp.corp.example"}},
+      {"boot_image", {{"path", "boot"}}},
+      {"output",
+       {{"kind", "usb"}, {"target", "stick.img"}, {"size", "64M"}, {"mbr_code", mbr_bin}}}};
+  testing::WriteWholeFile(dir / "spec.json", spec.dump());
+  auto r = testing::RunMediaforge({"create", (dir / "spec.json").string()}, 600);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string img = (dir / "stick.img").string();
+  auto v = testing::RunMediaforge({"verify", img});
+  EXPECT_EQ(v.exit_code, 0) << v.output;
+  // (syslinux rewrites the boot sector but not its FAT32 backup, which verify would report.)
+  auto inst = testing::Run(
+      {"syslinux", "--install", "--offset", "1048576", "--directory", "/syslinux", img});
+  ASSERT_EQ(inst.exit_code, 0) << inst.output;
+  auto boot = testing::BootAndWaitForMarker(
+      img, kMarker, {.firmware = Firmware::kBios, .media = Media::kDisk, .timeout_seconds = 300});
+  EXPECT_TRUE(boot.marker_seen) << boot.command << "\n" << boot.console;
+}
+
 }  // namespace
 }  // namespace mediaforge

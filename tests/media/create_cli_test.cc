@@ -171,6 +171,9 @@ TEST_F(CreateCliTest, FullSpecToHybridIsoReadsBackEverything) {
         RunShell("osirrox -indev " + iso.string() + " -extract / " + x.string() + " 2>&1 && cd " +
                  x.string() + " && sha256sum -c --quiet mediaforge/SHA256SUMS");
     EXPECT_EQ(e.exit_code, 0) << e.output;
+    // The BIOS loader the writer patched (boot information table) is listed as on the media.
+    EXPECT_NE(Slurp(x / "mediaforge/SHA256SUMS").find("  isolinux/isolinux.bin\n"),
+              std::string::npos);
     EXPECT_EQ(Slurp(x / "MediaLabel.txt"), "label=Configuration Manager\r\n");
     EXPECT_TRUE(fs::exists(x / "autorun.inf"));
     EXPECT_TRUE(fs::exists(x / "mediaforge/prestart/run.cmd"));
@@ -326,6 +329,9 @@ TEST_F(CreateCliTest, MediaSizeSplitsIntoVolumes) {
   EXPECT_TRUE(fs::exists(dir_ / "set/media-02.iso"));
   EXPECT_LE(fs::file_size(dir_ / "set/media-01.iso"), 8u << 20);
   ExpectFullConfig(dir_ / "set/media-01.iso");
+  // The manifest on volume 1 was taken from every volume's stream.
+  auto v = RunMediaforge({"verify", (dir_ / "set/media-01.iso").string()});
+  EXPECT_EQ(v.exit_code, 0) << v.output;
 }
 
 }  // namespace
