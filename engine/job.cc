@@ -41,6 +41,7 @@ absl::StatusOr<CopyReport> WriteLayout(const Layout& layout,
   copy.block_size = options.block_size;
   copy.buffers = options.buffers;
   copy.fill_threads = options.fill_threads;
+  copy.direct_source_reads = !options.prefetch;  // the prefetcher fills the page cache
   copy.sha256 = options.sha256;
   copy.block_digests = options.verify;
   copy.sparse_zero_pages = options.sparse;
