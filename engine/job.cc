@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "engine/chunk_cursor.h"
 #include "engine/source_prefetch.h"
 
 namespace mediaforge::engine {
@@ -20,13 +21,6 @@ absl::Status CancelledStatus(uint64_t bytes) {
   return absl::CancelledError(
       absl::StrCat("interrupted after ", bytes,
                    " bytes; image files were not written, devices hold a partial copy"));
-}
-
-bool HasStream(const Layout& layout) {
-  for (const Extent& e : layout.extents()) {
-    if (std::holds_alternative<Stream>(e.source)) return true;
-  }
-  return false;
 }
 
 // The write of one layout onto `destinations`; `done_before`/`grand_total` place its progress

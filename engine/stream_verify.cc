@@ -26,13 +26,6 @@ double SecondsSince(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-bool HasStream(const Layout& layout) {
-  for (const Extent& e : layout.extents()) {
-    if (std::holds_alternative<Stream>(e.source)) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 // Both reads of a block run at once: device readers fill `actual` while expected-content
@@ -49,9 +42,12 @@ absl::StatusOr<VerifyReport> VerifyLayout(const Layout& layout, device::Target& 
   }
   StageTrace trace("verify");
   const size_t block = std::max<size_t>(options.block_size, 4096);
+  // Readers of each side: they wait on I/O, not a core, so three keep three reads in flight on
+  // the device and three on the image (measured with MEDIAFORGE_STAGE_TRACE: two readers kept
+  // 1.4 device reads in flight on average).
   const int nthreads = options.threads > 0
                            ? options.threads
-                           : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+                           : std::max(3, static_cast<int>(std::thread::hardware_concurrency()));
   const bool sequential = HasStream(layout);
   struct VSlot {
     device::AlignedBuffer expected, actual;
@@ -59,7 +55,7 @@ absl::StatusOr<VerifyReport> VerifyLayout(const Layout& layout, device::Target& 
     size_t length = 0;
     std::atomic<int> parts{0};  // reads still running for this block
   };
-  std::vector<std::unique_ptr<VSlot>> slots(std::max(6, nthreads * 2));
+  std::vector<std::unique_ptr<VSlot>> slots(std::max(8, nthreads * 2));
   WorkQueue<VSlot*> free_slots, device_work, expected_work;
   for (auto& s : slots) {
     s = std::make_unique<VSlot>();

@@ -166,13 +166,6 @@ absl::Status WriteDifferences(TargetState& t, std::span<const std::byte> data, u
   return absl::OkStatus();
 }
 
-bool HasStream(const Layout& layout) {
-  for (const Extent& e : layout.extents()) {
-    if (std::holds_alternative<Stream>(e.source)) return true;
-  }
-  return false;
-}
-
 // A file range big enough for LayoutReader's O_DIRECT reads (an image, a device).
 bool HasLargeFileRange(const Layout& layout) {
   for (const Extent& e : layout.extents()) {
