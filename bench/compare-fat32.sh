@@ -10,6 +10,11 @@
 # Env:   TREE_MB (2048), FILES (20000), IMAGE_SIZE (3G), RUNS (2: best of), KEEP_TREE=1,
 #        SOURCE_TREE=DIR (use this tree instead of generating one),
 #        COLD=1 (drop the page cache before each run; default: warm cache for both tools)
+#        PAIRED=1 (issue 16): instead RUNS paired, alternating cold rounds of `format --from` and
+#        `usb` against the floor measured in the same round: the slower of a parallel cold read
+#        of the tree (xargs -P8 cat) and a direct write of as many bytes to a file (dd
+#        oflag=direct); prints every round and min / median / max of the ratios. E.g.
+#        PAIRED=1 RUNS=7 TREE_MB=400 FILES=2000 IMAGE_SIZE=1G bench/compare-fat32.sh MF
 set -euo pipefail
 
 MF=${1:-${MEDIAFORGE:-$(dirname "$0")/../build/tools/mediaforge}}
@@ -60,6 +65,40 @@ check() {
 
 MF_IMG=$WORK/mediaforge.img
 PEER_IMG=$WORK/peer.img
+
+if [ "${PAIRED:-0}" = 1 ]; then
+  . "$(dirname "$0")/paired.sh"
+  PAIRED_ERR=$WORK/err
+  read_tree() { find "$TREE" -type f -print0 | xargs -0 -P8 -n64 cat >/dev/null; }
+  echo "# tree: $NFILES files, $TREE_BYTES bytes; image $IMAGE_SIZE; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  printf '%-5s %9s %9s %7s %7s %9s %9s %s\n' round read_tree write_img floor format usb f/floor u/floor load
+  f_ratios=""; u_ratios=""
+  for r in $(seq "$RUNS"); do
+    if [ $((r % 2)) = 1 ]; then order="floor tools"; else order="tools floor"; fi
+    for part in $order; do
+      if [ "$part" = floor ]; then
+        cold; t_read=$(run_ms read_tree)
+        t_write=$(run_ms dd if=/dev/zero of="$WORK/floor.img" bs=1M count=$((TREE_BYTES >> 20)) \
+          oflag=direct conv=fsync)
+        rm -f "$WORK/floor.img"
+      else
+        rm -f "$MF_IMG"; cold
+        t_fmt=$(run_ms "$MF" format "$MF_IMG" --size "$IMAGE_SIZE" --from "$TREE" --no-progress)
+        rm -f "$MF_IMG"; cold
+        t_usb=$(run_ms "$MF" usb "$TREE" "$MF_IMG" --size "$IMAGE_SIZE" --label MFBENCH --no-progress)
+        rm -f "$MF_IMG"
+      fi
+    done
+    floor=$(max_of "$t_read" "$t_write")
+    f_ratios+=" $(ratio "$t_fmt" "$floor")"; u_ratios+=" $(ratio "$t_usb" "$floor")"
+    printf '%-5s %9s %9s %7s %7s %9s %9s %s\n' "$r" "$t_read" "$t_write" "$floor" "$t_fmt" "$t_usb" \
+      "$(ratio "$t_fmt" "$floor") $(ratio "$t_usb" "$floor")" "" "$(cut -d' ' -f1 /proc/loadavg)"
+  done
+  echo "format --from / floor: $(spread "$f_ratios")   (median <= 1.2)"
+  echo "usb / floor:           $(spread "$u_ratios")   (median <= 1.2)"
+  echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
 T_MF=$(time_best "'$MF' format $MF_IMG --size $IMAGE_SIZE --from '$TREE' --no-progress" "rm -f $MF_IMG")
 check "$MF_IMG"
 T_PEER=$(time_best "truncate -s $IMAGE_SIZE $PEER_IMG && mkfs.fat -F 32 $PEER_IMG && mcopy -s -Q -i $PEER_IMG '$TREE'/* ::/ && sync $PEER_IMG" "rm -f $PEER_IMG")

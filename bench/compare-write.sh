@@ -7,6 +7,14 @@
 # cache for every tool alike. Prints a table and the ratios (the machine is noisy: read ratios).
 #
 # Usage: bench/compare-write.sh [SIZE_MIB=2048] [RUNS=5]     (root; needs dd, fio, losetup)
+#
+# PAIRED=1 (issue 16) instead runs RUNS paired, alternating rounds with a cold page cache before
+# every timing, the floor measured in the same round: write (floor: the slower of fio's direct
+# read of the image alone and fio's direct write of the device alone; and dd), verify --image (floor: the
+# slower of reading the image and reading the device), capture of the device into an image file
+# (floor: the slower of reading the device and a direct write of as many bytes to a file). Prints
+# every round and min / median / max of each ratio. MEDIAFORGE_STAGE_TRACE=FILE adds the
+# engine's per-stage profile of every run to FILE.
 set -euo pipefail
 SIZE_MIB=${1:-2048}
 RUNS=${2:-5}
@@ -34,6 +42,57 @@ for i in 0 1 2 3; do
 done
 DEV=${LOOPS[0]}
 BYTES=$((SIZE_MIB << 20))
+
+if [ "${PAIRED:-0}" = 1 ]; then
+  . "$ROOT/bench/paired.sh"
+  PAIRED_ERR=$WORK/err
+  CAP_BYTES=$(blockdev --getsize64 "$DEV")
+  echo "# paired cold rounds; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  printf '%-5s %7s %7s %7s %7s | %7s %7s %7s | %7s %7s %7s | %s\n' round read_img fio_wr dd \
+    mf_wr rd_dev verify v_flr cap_rd cap_wr capture load
+  w_floor=""; w_dd=""; v_floor=""; c_floor=""; dd_slower=""
+  for r in $(seq "$RUNS"); do
+    row=()
+    # Alternate the order of the tools between rounds so drift in the machine's load hits both.
+    if [ $((r % 2)) = 1 ]; then order="floor tools"; else order="tools floor"; fi
+    for part in $order; do
+      if [ "$part" = floor ]; then
+        # The image read alone at its physical floor: direct, 8 reads of 1 MiB in flight (a cold
+        # `cat` reads at the page cache's read-ahead, 2-4x slower than the disk on this machine).
+        cold; t_img=$(run_ms fio --name=r --filename="$WORK/img" --rw=read --bs=1M --iodepth=8 \
+          --ioengine=libaio --direct=1 --size="${SIZE_MIB}M")
+        t_fio=$(run_ms fio --name=w --filename="$DEV" --rw=write --bs=1M --iodepth=8 \
+          --ioengine=libaio --direct=1 --size="${SIZE_MIB}M" --end_fsync=1)
+        cold; t_rdev=$(run_ms dd if="$DEV" of=/dev/null bs=4M iflag=direct count=$((SIZE_MIB / 4)))
+        cold; t_crd=$(run_ms dd if="$DEV" of=/dev/null bs=4M iflag=direct)
+        t_cwr=$(run_ms dd if=/dev/zero of="$WORK/capfloor" bs=4M count=$((CAP_BYTES >> 22)) \
+          oflag=direct conv=fsync)
+        rm -f "$WORK/capfloor"
+      else
+        cold; t_dd=$(run_ms dd if="$WORK/img" of="$DEV" bs=4M oflag=direct conv=fsync)
+        cold; t_mf=$(run_ms "$MF" write "$WORK/img" "$DEV" --yes --force --no-progress)
+        cold; t_ver=$(run_ms "$MF" verify "$DEV" --image "$WORK/img" --no-progress)
+        rm -f "$WORK/cap.img"; cold
+        t_cap=$(run_ms "$MF" capture "$DEV" -o "$WORK/cap.img" --no-progress)
+        rm -f "$WORK/cap.img"
+      fi
+    done
+    fw=$(max_of "$t_img" "$t_fio"); fv=$(max_of "$t_img" "$t_rdev"); fc=$(max_of "$t_crd" "$t_cwr")
+    w_floor+=" $(ratio "$t_mf" "$fw")"; w_dd+=" $(ratio "$t_mf" "$t_dd")"
+    v_floor+=" $(ratio "$t_ver" "$fv")"; c_floor+=" $(ratio "$t_cap" "$fc")"
+    printf '%-5s %7s %7s %7s %7s | %7s %7s %7s | %7s %7s %7s | %s\n' "$r" "$t_img" "$t_fio" \
+      "$t_dd" "$t_mf" "$t_rdev" "$t_ver" "$fv" "$t_crd" "$t_cwr" "$t_cap" \
+      "$(cut -d' ' -f1 /proc/loadavg)"
+  done
+  echo
+  echo "ratios over $RUNS rounds, min / median / max (goal):"
+  echo "  write / floor:          $(spread "$w_floor")   (median <= 1.15, max <= 1.4)"
+  echo "  write / dd:             $(spread "$w_dd")   (faster than dd in $(count_below 1 "$w_dd") of $RUNS rounds; >= 6 of 7)"
+  echo "  verify --image / floor: $(spread "$v_floor")   (median <= 1.1)"
+  echo "  capture / floor:        $(spread "$c_floor")   (median <= 1.15)"
+  echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
 
 # median_seconds CMD...: runs CMD RUNS times, prints the median wall time in seconds.
 median_seconds() {

@@ -39,7 +39,14 @@ absl::StatusOr<CaptureReport> Capture(device::Target& source, const std::string&
   const auto t0 = std::chrono::steady_clock::now();
   const uint64_t size = source.size();
   Layout layout(size);
-  layout.AddStream(0, TargetStream(source), size);
+  if (source.native_fd() >= 0) {
+    // A real device or file: read it as a file range, so the job's fill workers read it
+    // O_DIRECT, several blocks in flight, overlapped with the image writes (issue 16); a stream
+    // is read by one worker, one block at a time.
+    layout.AddFileRange(0, source.path(), 0, size);
+  } else {
+    layout.AddStream(0, TargetStream(source), size);
+  }
   if (auto s = layout.Finalize(); !s.ok()) return s;
 
   // An image file only: a block device named as the image is refused (no guard ran for it).

@@ -4,6 +4,13 @@
 
 namespace mediaforge::engine {
 
+bool HasStream(const Layout& layout) {
+  for (const Extent& e : layout.extents()) {
+    if (std::holds_alternative<Stream>(e.source)) return true;
+  }
+  return false;
+}
+
 ChunkCursor::ChunkCursor(const Layout& layout, uint64_t block_size, bool skip_zero_extents,
                          bool include_gaps)
     : layout_(layout),

@@ -17,6 +17,10 @@ struct Chunk {
   bool open_ended = false;
 };
 
+// True when the layout holds a stream extent: its chunks must then be read in order, by one
+// reader (the write's single filler, verify's coordinator).
+bool HasStream(const Layout& layout);
+
 class ChunkCursor {
  public:
   // `skip_zero_extents`: zero extents become gaps. `include_gaps`: gaps up to total_size are

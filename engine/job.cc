@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "engine/chunk_cursor.h"
 #include "engine/source_prefetch.h"
 
 namespace mediaforge::engine {
@@ -22,13 +23,6 @@ absl::Status CancelledStatus(uint64_t bytes) {
                    " bytes; image files were not written, devices hold a partial copy"));
 }
 
-bool HasStream(const Layout& layout) {
-  for (const Extent& e : layout.extents()) {
-    if (std::holds_alternative<Stream>(e.source)) return true;
-  }
-  return false;
-}
-
 // The write of one layout onto `destinations`; `done_before`/`grand_total` place its progress
 // inside a larger job (a volume set).
 absl::StatusOr<CopyReport> WriteLayout(const Layout& layout,
@@ -41,6 +35,7 @@ absl::StatusOr<CopyReport> WriteLayout(const Layout& layout,
   copy.block_size = options.block_size;
   copy.buffers = options.buffers;
   copy.fill_threads = options.fill_threads;
+  copy.direct_source_reads = !options.prefetch;  // the prefetcher fills the page cache
   copy.sha256 = options.sha256;
   copy.block_digests = options.verify;
   copy.sparse_zero_pages = options.sparse;

@@ -1,11 +1,15 @@
 #include "engine/layout_reader.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "device/errors.h"
@@ -13,42 +17,97 @@
 namespace mediaforge::engine {
 namespace {
 constexpr size_t kMaxOpenFiles = 8;
+// O_DIRECT only pays for big sequential reads: small files stay on the page cache (the tree
+// writers' prefetcher fills it), and reads below this size are not worth a second descriptor.
+constexpr uint64_t kDirectMinFileSize = 16u << 20;
+constexpr size_t kDirectMinRead = 256u << 10;
+constexpr uint64_t kDirectAlign = 4096;
+
+bool Aligned(uint64_t v) { return v % kDirectAlign == 0; }
+
+// True when every page of [offset, offset + length) is in the page cache (mincore on a mapping
+// that is never touched, so nothing is read). Errors count as "not cached".
+bool Cached(int fd, uint64_t offset, size_t length) {
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const uint64_t start = offset / page * page;
+  const size_t span = static_cast<size_t>(offset + length - start);
+  void* map = ::mmap(nullptr, span, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(start));
+  if (map == MAP_FAILED) return false;
+  std::vector<unsigned char> resident((span + page - 1) / page);
+  bool all = ::mincore(map, span, resident.data()) == 0;
+  for (size_t i = 0; all && i < resident.size(); ++i) all = (resident[i] & 1) != 0;
+  ::munmap(map, span);
+  return all;
 }
 
-LayoutReader::LayoutReader(const Layout& layout)
-    : layout_(layout), stream_pos_(layout.extents().size(), 0) {}
+}  // namespace
+
+LayoutReader::LayoutReader(const Layout& layout, bool direct_reads)
+    : layout_(layout), direct_reads_(direct_reads), stream_pos_(layout.extents().size(), 0) {}
 
 LayoutReader::~LayoutReader() {
-  for (auto& f : open_files_) ::close(f.fd);
+  for (auto& f : open_files_) {
+    ::close(f.fd);
+    if (f.direct_fd >= 0) ::close(f.direct_fd);
+  }
 }
 
-int LayoutReader::FileFd(const std::string& path, absl::Status* error) {
+LayoutReader::OpenFile* LayoutReader::File(const std::string& path, absl::Status* error) {
   for (auto& f : open_files_) {
-    if (f.path == path) return f.fd;
+    if (f.path == path) return &f;
   }
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     *error = device::ErrnoError(errno, "open source", path, std::nullopt);
-    return -1;
+    return nullptr;
   }
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  bool direct = false;
+  if (direct_reads_) {
+    struct stat st;
+    direct = ::fstat(fd, &st) == 0 &&
+             (S_ISBLK(st.st_mode) ||
+              (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) >= kDirectMinFileSize));
+  }
   if (open_files_.size() >= kMaxOpenFiles) {
     ::close(open_files_.front().fd);
+    if (open_files_.front().direct_fd >= 0) ::close(open_files_.front().direct_fd);
     open_files_.erase(open_files_.begin());
   }
-  open_files_.push_back({path, fd});
-  return fd;
+  open_files_.push_back({path, fd, -1, direct});
+  return &open_files_.back();
+}
+
+int LayoutReader::ReadFd(OpenFile& file, uint64_t file_offset, std::span<std::byte> out) {
+  if (!file.direct || out.size() < kDirectMinRead || !Aligned(file_offset) ||
+      !Aligned(out.size()) || !Aligned(reinterpret_cast<uintptr_t>(out.data())) ||
+      Cached(file.fd, file_offset, out.size())) {
+    return file.fd;
+  }
+  if (file.direct_fd < 0) {
+    file.direct_fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC | O_DIRECT);
+    if (file.direct_fd < 0) {  // tmpfs and friends: the page cache it is
+      file.direct = false;
+      return file.fd;
+    }
+  }
+  return file.direct_fd;
 }
 
 absl::Status LayoutReader::ReadFile(const FileRange& range, uint64_t file_offset,
                                     std::span<std::byte> out) {
   absl::Status error;
-  int fd = FileFd(range.path, &error);
-  if (fd < 0) return error;
+  OpenFile* file = File(range.path, &error);
+  if (file == nullptr) return error;
   while (!out.empty()) {
+    const int fd = ReadFd(*file, file_offset, out);
     ssize_t n = ::pread(fd, out.data(), out.size(), static_cast<off_t>(file_offset));
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (errno == EINVAL && fd != file->fd) {  // the file system refused this O_DIRECT read
+        file->direct = false;
+        continue;
+      }
       return device::ErrnoError(errno, "read source", range.path, file_offset);
     }
     if (n == 0) {

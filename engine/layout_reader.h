@@ -1,6 +1,12 @@
 // Materializes the bytes a layout describes for a range of target offsets: copies memory
 // extents, reads file ranges (keeping the last few files open), pulls streams, zero-fills.
 // Not thread-safe; each reading thread owns one.
+//
+// With `direct_reads`, aligned reads of large files whose pages are not in the page cache go
+// O_DIRECT straight into the caller's (aligned) buffer: no page-cache copy, no read-ahead
+// guessing, and several readers keep several reads in flight on the device (issue 16). Pages
+// already cached (a warm image, a tree the prefetcher asked for) are still copied from the
+// cache, which is faster than reading them again.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +21,7 @@ namespace mediaforge::engine {
 
 class LayoutReader {
  public:
-  explicit LayoutReader(const Layout& layout);
+  explicit LayoutReader(const Layout& layout, bool direct_reads = false);
   ~LayoutReader();
   LayoutReader(const LayoutReader&) = delete;
   LayoutReader& operator=(const LayoutReader&) = delete;
@@ -29,11 +35,16 @@ class LayoutReader {
   struct OpenFile {
     std::string path;
     int fd = -1;
+    int direct_fd = -1;   // O_DIRECT descriptor, opened on first use
+    bool direct = false;  // large enough and the file system takes O_DIRECT
   };
   absl::Status ReadFile(const FileRange& range, uint64_t file_offset, std::span<std::byte> out);
-  int FileFd(const std::string& path, absl::Status* error);
+  OpenFile* File(const std::string& path, absl::Status* error);
+  // The descriptor for reading `out` at `file_offset`: O_DIRECT when aligned and not cached.
+  int ReadFd(OpenFile& file, uint64_t file_offset, std::span<std::byte> out);
 
   const Layout& layout_;
+  const bool direct_reads_;
   size_t hint_ = 0;  // index of the extent the last Fill ended in (reads are mostly forward)
   std::vector<OpenFile> open_files_;
   // Stream extents: how far into each stream we have read, per extent index.

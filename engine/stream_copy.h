@@ -28,8 +28,13 @@ struct CopyOptions {
   // Threads reading the source into buffers (a stream is always read by one, in order).
   // 0: automatic: two for layouts of many extents (trees of files: opens and page-cache copies
   // overlap), one for a few big extents (a raw image) or when SHA-256 needs a core of its own
-  // (2-core machines). Measured in bench/.
+  // (2-core machines); three when large files may be read O_DIRECT (the workers then wait on
+  // the device, not a core: three reads in flight). Measured in bench/.
   int fill_threads = 0;
+  // Read large source files O_DIRECT straight into the write buffers when their pages are not
+  // cached (LayoutReader), with several fill workers so several reads are in flight. Off when a
+  // prefetcher fills the page cache for the copy (trees of files).
+  bool direct_source_reads = true;
   // Compute the SHA-256 of the layout's content (0..total_size, gaps as zeros) on its own thread.
   bool sha256 = false;
   // The targets were freshly created or truncated: zero extents need not be written (they read

@@ -9,9 +9,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "device/aligned_buffer.h"
+#include "device/sha256.h"
 #include "engine/chunk_cursor.h"
 #include "engine/layout_reader.h"
-#include "device/sha256.h"
+#include "engine/stage_trace.h"
 #include "engine/stream_copy.h"
 #include "engine/work_queue.h"
 
@@ -165,9 +166,10 @@ absl::Status WriteDifferences(TargetState& t, std::span<const std::byte> data, u
   return absl::OkStatus();
 }
 
-bool HasStream(const Layout& layout) {
+// A file range big enough for LayoutReader's O_DIRECT reads (an image, a device).
+bool HasLargeFileRange(const Layout& layout) {
   for (const Extent& e : layout.extents()) {
-    if (std::holds_alternative<Stream>(e.source)) return true;
+    if (std::holds_alternative<FileRange>(e.source) && e.length >= (16u << 20)) return true;
   }
   return false;
 }
@@ -214,6 +216,7 @@ class WritePipeline {
   std::vector<BlockDigest> digests_;
   std::atomic<uint64_t> streamed_{0};
   std::atomic<bool> stream_ended_{false};
+  StageTrace trace_{"write"};
 };
 
 void WritePipeline::StartWriters() {
@@ -225,9 +228,16 @@ void WritePipeline::StartWriters() {
     for (int w = 0; w < per_target; ++w) {
       threads_.emplace_back([this, sparse, state = st.get()] {
         device::AlignedBuffer delta_scratch;
-        while (auto slot = state->queue.Pop()) {
+        for (;;) {
+          std::optional<Slot*> slot;
+          {
+            StageTrace::Op idle(trace_, Stage::kWriterIdle);
+            slot = state->queue.Pop();
+          }
+          if (!slot) break;
           Slot* s = *slot;
           if (!state->failed) {
+            StageTrace::Op op(trace_, Stage::kTargetWrite);
             auto data = s->buffer.span().first(s->length);
             auto status =
                 options_.delta
@@ -296,7 +306,11 @@ bool WritePipeline::AllTargetsFailed() const {
 
 void WritePipeline::Fill(LayoutReader& reader, Slot* s) {
   if (s->chunk.write && !source_failed_) {
-    auto filled = reader.Fill(s->chunk.offset, s->buffer.span().first(s->chunk.length));
+    absl::StatusOr<size_t> filled;
+    {
+      StageTrace::Op op(trace_, Stage::kSourceRead);
+      filled = reader.Fill(s->chunk.offset, s->buffer.span().first(s->chunk.length));
+    }
     if (!filled.ok()) {
       SetSourceError(filled.status());
       s->length = 0;
@@ -339,13 +353,16 @@ absl::StatusOr<CopyReport> WritePipeline::Run() {
   // Fill workers: several for files/memory/zeros; one, in order, when a stream is involved.
   const bool sequential = HasStream(layout_);
   int fillers = options_.fill_threads;
-  if (fillers <= 0) fillers = options_.sha256 || layout_.extents().size() < 64 ? 1 : 2;
+  const bool direct = options_.direct_source_reads && HasLargeFileRange(layout_);
+  if (fillers <= 0) {
+    fillers = direct ? 3 : options_.sha256 || layout_.extents().size() < 64 ? 1 : 2;
+  }
   if (sequential) fillers = 0;
   WorkQueue<Slot*> fill_queue;
   std::vector<std::thread> fill_threads;
   for (int i = 0; i < fillers; ++i) {
-    fill_threads.emplace_back([this, &fill_queue] {
-      LayoutReader reader(layout_);
+    fill_threads.emplace_back([this, &fill_queue, direct] {
+      LayoutReader reader(layout_, direct);
       while (auto s = fill_queue.Pop()) Fill(reader, *s);
     });
   }
@@ -362,7 +379,11 @@ absl::StatusOr<CopyReport> WritePipeline::Run() {
     }
     if (source_failed_ || stream_ended_) break;
     if (AllTargetsFailed() && !options_.sha256) break;
-    Slot* s = pool_.Acquire();
+    Slot* s;
+    {
+      StageTrace::Op wait(trace_, Stage::kBufferWait);
+      s = pool_.Acquire();
+    }
     s->chunk = *chunk;
     s->seq = seq++;
     s->length = chunk->write ? 0 : chunk->length;
