@@ -19,6 +19,8 @@ tool_pkgs=(
 )
 # Secure Boot audit (issue 11): real signed EFI binaries, signing with a test key, judges.
 tool_pkgs+=(shim-signed grub-efi-amd64-signed sbsigntool osslsigncode)
+# UDF images for the UDF reader's tests (issue 11: Windows ISOs keep their files in UDF).
+tool_pkgs+=(udftools)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" != "--build-only" ]; then want+=("${tool_pkgs[@]}"); fi
