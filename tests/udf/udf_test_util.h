@@ -73,3 +73,38 @@ inline std::string TreeHashes(const std::filesystem::path& dir) {
 }
 
 }  // namespace mediaforge::testing
+
+namespace mediaforge::testing {
+
+// Turns a genisoimage -udf image into a UDF-only one: the recognition sequence from sector 16
+// becomes BEA01, NSR02, TEA01 (ECMA-167 2/9.1) and the ISO9660 volume descriptors are gone,
+// so only a UDF reader finds its files.
+inline CommandResult StripIso9660(const std::filesystem::path& iso) {
+  std::fstream f(iso, std::ios::in | std::ios::out | std::ios::binary);
+  auto sector_at = [&](int s) {
+    std::string b(2048, '\0');
+    f.seekg(int64_t{s} * 2048);
+    f.read(b.data(), 2048);
+    return b;
+  };
+  std::string bea, nsr, tea;
+  int last = 0;
+  for (int s = 16; s < 64 && (bea.empty() || nsr.empty() || tea.empty()); ++s) {
+    std::string b = sector_at(s);
+    const std::string id = b.substr(1, 5);
+    if (id == "BEA01") bea = b;
+    if (id == "NSR02" || id == "NSR03") nsr = b;
+    if (id == "TEA01") tea = b, last = s;
+  }
+  if (bea.empty() || nsr.empty() || tea.empty()) return {1, "no BEA01/NSR/TEA01 found"};
+  const std::string zeros(2048, '\0');
+  for (int s = 16; s <= last; ++s) {
+    const std::string& b = s == 16 ? bea : s == 17 ? nsr : s == 18 ? tea : zeros;
+    f.seekp(int64_t{s} * 2048);
+    f.write(b.data(), 2048);
+  }
+  f.close();
+  return {f ? 0 : 1, f ? "" : "write failed"};
+}
+
+}  // namespace mediaforge::testing
