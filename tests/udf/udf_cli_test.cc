@@ -1,7 +1,8 @@
-// `mediaforge usb WINDOWS.iso STICK --split-wim` on Windows-like ISOs made at test time: a UDF
-// bridge image whose ISO9660 tree holds only a README (as Microsoft's), and a UDF-only image.
-// The stick is FAT32 (fsck.fat), holds every file of the UDF tree byte for byte (hashes), and
-// install.wim (captured by wimlib-imagex) as .swm parts that apply back to the captured files.
+// `mediaforge usb WINDOWS.iso STICK --split-wim` (and `format VOL --from WINDOWS.iso`) on
+// Windows-like ISOs made at test time: a UDF bridge image whose ISO9660 tree holds only a README
+// (as Microsoft's), and a UDF-only image. The stick is FAT32 (fsck.fat), holds every file of the
+// UDF tree byte for byte (hashes), and install.wim (captured by wimlib-imagex) as .swm parts that
+// apply back to the captured files.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -75,6 +76,26 @@ TEST_P(UdfWindowsIso, UsbSplitsTheWimAndCopiesTheUdfTree) {
   EXPECT_EQ(testing::TreeHashes(stick), testing::TreeHashes(src_));
   EXPECT_TRUE(fs::exists(stick / "efi" / "boot" / "bootx64.efi"));
   EXPECT_TRUE(fs::exists(stick / testing::kUdfDeepFile));
+}
+
+TEST_P(UdfWindowsIso, FormatFromTheIsoSplitsTheWim) {
+  const fs::path iso = dir_ / "windows.iso";
+  auto mk = testing::MakeUdfBridgeIso(src_, iso, /*iso9660_readme_only=*/true);
+  ASSERT_EQ(mk.exit_code, 0) << mk.output;
+  if (GetParam()) ASSERT_EQ(testing::StripIso9660(iso).exit_code, 0);
+  const fs::path image = dir_ / "vol.img";
+  auto r = testing::RunMediaforge({"format", image.string(), "--from", iso.string(),
+                                   "--split-wim=3M", "--staging", dir_.path().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const fs::path out = dir_ / "vol";
+  fs::create_directories(out);
+  auto copy =
+      testing::RunShell("mcopy -s -n -i '" + image.string() + "' ::/ '" + out.string() + "' 2>&1");
+  ASSERT_EQ(copy.exit_code, 0) << copy.output;
+  EXPECT_EQ(testing::ApplyAndCompare(out / "sources" / "install.swm", data_, dir_ / "applied"), "");
+  EXPECT_EQ(testing::ReadWholeFile(out / "bootmgr"), testing::ReadWholeFile(src_ / "bootmgr"));
+  EXPECT_EQ(testing::ReadWholeFile(out / testing::kUdfUnicodeName),
+            testing::ReadWholeFile(src_ / testing::kUdfUnicodeName));
 }
 
 INSTANTIATE_TEST_SUITE_P(Images, UdfWindowsIso, ::testing::Values(false, true),
