@@ -41,6 +41,10 @@ for kind in non-solid solid; do
     wimlib-imagex capture "$DATA" "$W" bench --compress=LZX --no-acls >/dev/null
   fi
   WBYTES=$(stat -c %s "$W")
+  if [ "$WBYTES" -le $((PART << 20)) ]; then
+    echo "$kind: the WIM ($WBYTES bytes) is not larger than PART=${PART} MiB: nothing to split" >&2
+    exit 2
+  fi
   peer=() mf=()
   run_peer() {
     sync; cat "$W" >/dev/null

@@ -19,6 +19,10 @@ namespace {
 
 constexpr int kMaxAllocationExtentHops = 4096;
 constexpr size_t kMaxExtentsPerFile = 1 << 20;
+// Over the whole volume, so a hostile image cannot make every file cost the per-file maximum:
+// real media have one extent (rarely a few) per file and no allocation extent descriptors.
+constexpr size_t kMaxExtentsInVolume = 1 << 22;
+constexpr int kMaxAllocationExtentHopsInVolume = 1 << 16;
 
 // What a File Entry says about one file.
 struct FileNode {
@@ -50,15 +54,18 @@ class TreeReader {
   ImageReader& reader_;
   const LogicalVolume& lv_;
   size_t max_entries_;
+  size_t extents_in_volume_ = 0;
+  int hops_in_volume_ = 0;
 };
 
 std::string Shown(const std::string& path) { return path.empty() ? "/" : "/" + path; }
 
 absl::Status TreeReader::AddExtent(uint32_t length_and_type, uint16_t ref, uint32_t block,
                                    const std::string& shown, FileNode& node) {
-  if (node.extents.size() >= kMaxExtentsPerFile) {
-    return absl::DataLossError(
-        absl::StrCat("UDF file ", shown, ": more than ", kMaxExtentsPerFile, " extents"));
+  if (node.extents.size() >= kMaxExtentsPerFile || ++extents_in_volume_ > kMaxExtentsInVolume) {
+    return absl::DataLossError(absl::StrCat("UDF file ", shown, ": more than ", kMaxExtentsPerFile,
+                                            " extents in the file or ", kMaxExtentsInVolume,
+                                            " in the volume"));
   }
   const uint64_t length = length_and_type & 0x3FFFFFFF;
   const uint32_t type = length_and_type >> 30;
@@ -103,10 +110,12 @@ absl::Status TreeReader::ReadAllocationDescriptors(std::span<const std::byte> ad
         continue;
       }
       // 4/14.5: the descriptors continue in an Allocation Extent Descriptor.
-      if (++hops > kMaxAllocationExtentHops) {
-        return absl::DataLossError(absl::StrCat("UDF file ", shown, ": more than ",
-                                                kMaxAllocationExtentHops,
-                                                " allocation extent descriptors"));
+      if (++hops > kMaxAllocationExtentHops ||
+          ++hops_in_volume_ > kMaxAllocationExtentHopsInVolume) {
+        return absl::DataLossError(
+            absl::StrCat("UDF file ", shown, ": more than ", kMaxAllocationExtentHops,
+                         " allocation extent descriptors in the file or ",
+                         kMaxAllocationExtentHopsInVolume, " in the volume"));
       }
       const std::string what = absl::StrCat("UDF file ", shown, " allocation extent");
       auto offset = lv_.ByteOffset(ref, block, lv_.block_size, what);
