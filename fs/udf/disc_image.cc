@@ -55,13 +55,14 @@ absl::StatusOr<std::vector<iso9660::IsoEntry>> AsIsoEntries(const UdfVolume& vol
   return out;
 }
 
-}  // namespace
-
-bool LooksLikeDiscImage(device::Target& target) {
-  return HasIso9660Descriptor(target) || HasUdfRecognition(target);
+// The error with the image's path in front (OpenUdf's carry it already, OpenIso's do not).
+absl::Status NamingTheImage(const absl::Status& status, const std::string& path) {
+  const std::string message(status.message());
+  if (message.rfind(path, 0) == 0) return status;
+  return absl::Status(status.code(), absl::StrCat(path, ": ", message));
 }
 
-absl::StatusOr<DiscImage> OpenDiscImage(device::Target& target) {
+absl::StatusOr<DiscImage> OpenDiscImageUnnamed(device::Target& target) {
   DiscImage out;
   absl::StatusOr<iso9660::IsoImage> iso = absl::NotFoundError("no ISO9660 volume descriptor");
   if (HasIso9660Descriptor(target)) iso = iso9660::OpenIso(target);
@@ -94,6 +95,18 @@ absl::StatusOr<DiscImage> OpenDiscImage(device::Target& target) {
   out.image.entries = std::move(*entries);
   out.files_from_udf = true;
   return out;
+}
+
+}  // namespace
+
+bool LooksLikeDiscImage(device::Target& target) {
+  return HasIso9660Descriptor(target) || HasUdfRecognition(target);
+}
+
+absl::StatusOr<DiscImage> OpenDiscImage(device::Target& target) {
+  auto disc = OpenDiscImageUnnamed(target);
+  if (!disc.ok()) return NamingTheImage(disc.status(), target.path());
+  return disc;
 }
 
 }  // namespace mediaforge::udf

@@ -22,8 +22,9 @@ struct DiscImage {
 // sequence (NSR02/NSR03).
 bool LooksLikeDiscImage(device::Target& target);
 
-// Fails when neither file system can be read. A UDF file whose extents are not all recorded
-// (sparse) is an error naming it: its bytes are not a range of the image.
+// Fails (the message naming the image) when neither file system can be read. A UDF file whose
+// extents are not all recorded (sparse) is an error naming it: its bytes are not a range of the
+// image.
 absl::StatusOr<DiscImage> OpenDiscImage(device::Target& target);
 
 }  // namespace mediaforge::udf

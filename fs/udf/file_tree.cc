@@ -58,6 +58,22 @@ class TreeReader {
   int hops_in_volume_ = 0;
 };
 
+// What a File Entry (4/14.9) and an Extended File Entry (4/14.17) share, read from either.
+struct EntryFields {
+  IcbTag icb_tag;
+  uint64_t size, header, ea_length, ad_length;
+  int64_t mtime;
+};
+template <typename Entry>
+EntryFields FieldsOf(const Entry& fe) {
+  return {fe.icb_tag,
+          fe.information_length.Get(),
+          sizeof(fe),
+          fe.length_of_extended_attributes.Get(),
+          fe.length_of_allocation_descriptors.Get(),
+          ToUnixTime(fe.modification_time)};
+}
+
 std::string Shown(const std::string& path) { return path.empty() ? "/" : "/" + path; }
 
 absl::Status TreeReader::AddExtent(uint32_t length_and_type, uint16_t ref, uint32_t block,
@@ -159,25 +175,13 @@ absl::StatusOr<FileNode> TreeReader::ReadFileEntry(const LongAd& icb, const std:
   }
   FileNode node;
   node.offset = *offset;
-  IcbTag icb_tag;
-  uint64_t header, ea_length, ad_length;
-  if (extended) {
-    const auto fe = StructAt<ExtendedFileEntry>(*bytes, 0);
-    icb_tag = fe.icb_tag;
-    node.size = fe.information_length.Get();
-    node.mtime = ToUnixTime(fe.modification_time);
-    header = sizeof(fe);
-    ea_length = fe.length_of_extended_attributes.Get();
-    ad_length = fe.length_of_allocation_descriptors.Get();
-  } else {
-    const auto fe = StructAt<FileEntry>(*bytes, 0);
-    icb_tag = fe.icb_tag;
-    node.size = fe.information_length.Get();
-    node.mtime = ToUnixTime(fe.modification_time);
-    header = sizeof(fe);
-    ea_length = fe.length_of_extended_attributes.Get();
-    ad_length = fe.length_of_allocation_descriptors.Get();
-  }
+  const EntryFields fields = extended ? FieldsOf(StructAt<ExtendedFileEntry>(*bytes, 0))
+                                      : FieldsOf(StructAt<FileEntry>(*bytes, 0));
+  const IcbTag& icb_tag = fields.icb_tag;
+  const uint64_t header = fields.header, ea_length = fields.ea_length;
+  const uint64_t ad_length = fields.ad_length;
+  node.size = fields.size;
+  node.mtime = fields.mtime;
   const auto fail = [&](const std::string& why) {
     return absl::DataLossError(
         absl::StrCat("UDF file entry of ", shown, " at byte ", *offset, ": ", why));
@@ -372,8 +376,10 @@ absl::StatusOr<std::vector<UdfEntry>> TreeReader::Walk() {
 
 absl::StatusOr<UdfVolume> OpenUdf(device::Target& target, const UdfOpenOptions& options) {
   internal::ImageReader reader(target);
-  const auto with_path = [&](const absl::Status& s) {
-    return absl::Status(s.code(), absl::StrCat(target.path(), ": ", s.message()));
+  const auto with_path = [&](const absl::Status& s) {  // read errors name the image already
+    const std::string message(s.message());
+    if (message.rfind(target.path(), 0) == 0) return s;
+    return absl::Status(s.code(), absl::StrCat(target.path(), ": ", message));
   };
   auto lv = internal::ReadLogicalVolume(reader);
   if (!lv.ok()) return with_path(lv.status());

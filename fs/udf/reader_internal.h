@@ -12,26 +12,14 @@
 
 #include "absl/status/statusor.h"
 #include "device/target.h"
+#include "fs/common/image_reader.h"
 #include "fs/udf/on_disk.h"
 
 namespace mediaforge::udf::internal {
 
-// Largest structure loaded in one piece (a directory's identifiers).
-inline constexpr uint64_t kMaxLoad = 64ull << 20;
-
-// Bounds-checked reads of the image; errors name the image and the byte offset.
-class ImageReader {
- public:
-  explicit ImageReader(device::Target& target) : target_(target), size_(target.size()) {}
-  uint64_t size() const { return size_; }
-  const std::string& path() const { return target_.path(); }
-  absl::Status Read(uint64_t offset, std::span<std::byte> out);
-  absl::StatusOr<std::vector<std::byte>> ReadRange(uint64_t offset, uint64_t length);
-
- private:
-  device::Target& target_;
-  uint64_t size_;
-};
+// Bounds-checked reads (fs/common/image_reader.h, shared with fs/iso9660).
+using ImageReader = common::ImageReader;
+inline constexpr uint64_t kMaxLoad = ImageReader::kDefaultMaxLoad;
 
 // Copies a struct out of a byte buffer at `at`; the caller has checked the bounds.
 template <typename T>

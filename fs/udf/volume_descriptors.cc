@@ -178,25 +178,6 @@ bool RecognitionNamesNsr(ImageReader& reader, uint64_t step) {
 
 }  // namespace
 
-absl::Status ImageReader::Read(uint64_t offset, std::span<std::byte> out) {
-  if (offset > size_ || out.size() > size_ - offset) {
-    return absl::OutOfRangeError(absl::StrCat(out.size(), " bytes at byte ", offset,
-                                              " lie beyond the end of the image (", size_,
-                                              " bytes)"));
-  }
-  return device::ReadFully(target_, out, offset);
-}
-
-absl::StatusOr<std::vector<std::byte>> ImageReader::ReadRange(uint64_t offset, uint64_t length) {
-  if (length > kMaxLoad) {
-    return absl::OutOfRangeError(
-        absl::StrCat("refusing to load ", length, " bytes at byte ", offset));
-  }
-  std::vector<std::byte> out(length);
-  if (auto s = Read(offset, out); !s.ok()) return s;
-  return out;
-}
-
 absl::StatusOr<uint64_t> LogicalVolume::ByteOffset(uint16_t ref, uint32_t block, uint64_t length,
                                                    const std::string& what) const {
   if (ref >= maps.size()) {

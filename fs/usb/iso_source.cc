@@ -183,12 +183,7 @@ absl::StatusOr<IsoTree> TreeFromIso(const std::string& iso_path, const std::stri
   }
   // Windows ISOs keep their files in UDF (fs/udf/disc_image.h picks the fuller tree).
   auto disc = udf::OpenDiscImage(**target);
-  if (!disc.ok()) {
-    const std::string message(disc.status().message());
-    return absl::Status(disc.status().code(), message.rfind(iso_path, 0) == 0
-                                                  ? message
-                                                  : absl::StrCat(iso_path, ": ", message));
-  }
+  if (!disc.ok()) return disc.status();  // names the image
   const iso9660::IsoImage* image = &disc->image;
   IsoTree out;
   out.volume_id = image->volume_id;

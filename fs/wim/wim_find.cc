@@ -96,12 +96,7 @@ absl::StatusOr<std::vector<WimInSource>> FindWimsInIso(const std::string& iso_pa
   if (!target.ok()) return target.status();
   // Windows ISOs keep install.wim in UDF; their ISO9660 tree holds only a README.
   auto disc = udf::OpenDiscImage(**target);
-  if (!disc.ok()) {
-    const std::string message(disc.status().message());
-    return absl::Status(disc.status().code(), message.rfind(iso_path, 0) == 0
-                                                  ? message
-                                                  : absl::StrCat(iso_path, ": ", message));
-  }
+  if (!disc.ok()) return disc.status();  // names the image
   const iso9660::IsoImage* image = &disc->image;
   std::vector<WimInSource> found;
   for (const auto& e : image->entries) {
