@@ -21,6 +21,8 @@ tool_pkgs=(
 tool_pkgs+=(shim-signed grub-efi-amd64-signed sbsigntool osslsigncode)
 # Station (issue 13): the fake-capacity stick of the tests is a FUSE file under a loop device.
 tool_pkgs+=(libfuse3-dev)
+# UDF images for the UDF reader's tests (issue 11: Windows ISOs keep their files in UDF).
+tool_pkgs+=(udftools)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" != "--build-only" ]; then want+=("${tool_pkgs[@]}"); fi

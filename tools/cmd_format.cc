@@ -1,4 +1,4 @@
-// mediaforge format TARGET [--from DIR] [--label L] [--cluster-size SIZE] [--size SIZE]
+// mediaforge format TARGET [--from DIR|ISO] [--label L] [--cluster-size SIZE] [--size SIZE]
 //     [--fat 12|16|32] [--sector-size N] [--date EPOCH] [--split-wim [SIZE]] [--staging DIR]
 //     [--yes] [--force] [--json]
 // Flags -> plan (fat32::PlanFatVolume, every pre-flight check before TARGET is touched) -> job
@@ -8,7 +8,9 @@
 #include <sys/sysmacros.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -16,9 +18,11 @@
 #include "engine/destination.h"
 #include "engine/job.h"
 #include "fs/fat32/fat32.h"
+#include "fs/usb/iso_source.h"
 #include "tools/commands.h"
 #include "tools/job_cli.h"
 #include "tools/split_wim_phase.h"
+#include "tools/staging_dir.h"
 #include "tools/target_guard.h"
 
 namespace mediaforge::cli {
@@ -92,16 +96,30 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
   std::optional<std::string> from;
   if (!args.from.empty()) from = args.from;
   // --split-wim: the tree of --from with .swm parts (in a staging directory, removed on
-  // return) in place of big WIMs.
+  // return) in place of big WIMs. An ISO (ISO9660 or UDF: Windows ISOs) gives its files as
+  // ranges of the image, as for `usb`.
   std::unique_ptr<wim::StagedWimParts> wim_parts;
-  std::optional<fat32::SourceTree> split_tree;
-  if (from && args.split_wim.requested()) {
-    auto staged = RunSplitWimPhase(ctx, args.common, args.split_wim, *from, false);
+  std::optional<fat32::SourceTree> split_tree;  // when set, the tree to copy instead of --from
+  std::optional<StagingDir> iso_staging;
+  std::error_code ec;
+  const bool from_iso = from && std::filesystem::is_regular_file(*from, ec);
+  if (from && (from_iso || args.split_wim.requested())) {
+    auto staged = RunSplitWimPhase(ctx, args.common, args.split_wim, *from, from_iso);
     if (!staged.ok()) return ReportSplitWimError(args.common, staged.status());
     wim_parts = std::move(*staged);
-    auto tree = fat32::ScanSourceTree(*from, wim_parts->substitutions());
-    if (!tree.ok()) return ReportPreflight(args, tree.status());
-    split_tree = std::move(*tree);
+    const std::vector<fat32::SourceSubstitution> none;
+    const auto& substitutions = wim_parts ? wim_parts->substitutions() : none;
+    if (from_iso) {
+      iso_staging.emplace();
+      if (!iso_staging->ok()) return ReportError(args.common, iso_staging->status());
+      auto iso = usb::TreeFromIso(*from, iso_staging->path(), substitutions);
+      if (!iso.ok()) return ReportPreflight(args, WithSplitWimHint(iso.status()));
+      split_tree = std::move(iso->tree);
+    } else {
+      auto tree = fat32::ScanSourceTree(*from, substitutions);
+      if (!tree.ok()) return ReportPreflight(args, tree.status());
+      split_tree = std::move(*tree);
+    }
   }
 
   struct stat st;
@@ -234,7 +252,8 @@ void AddFormatCommand(CLI::App& app, RunContext& ctx) {
   auto* cmd = app.add_subcommand(
       "format", "Format a device, partition or image file as FAT and copy a directory in");
   cmd->add_option("TARGET", args->target, "Block device, partition or image file")->required();
-  cmd->add_option("--from", args->from, "Directory to copy into the new volume");
+  cmd->add_option("--from", args->from,
+                  "Directory, or ISO image (ISO9660 or UDF), to copy into the new volume");
   cmd->add_option("--label", args->label, "Volume label (up to 11 characters)");
   cmd->add_option("--cluster-size", args->cluster_size,
                   "Cluster size (512 .. 64K; default from the volume size)");

@@ -17,34 +17,11 @@
 #include "tools/commands.h"
 #include "tools/job_cli.h"
 #include "tools/split_wim_phase.h"
+#include "tools/staging_dir.h"
 #include "tools/target_guard.h"
 
 namespace mediaforge::cli {
 namespace {
-
-// A scratch directory under $TMPDIR for files pulled out of an ISO's EFI image; removed after.
-class StagingDir {
- public:
-  StagingDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string templ = std::string(base && *base ? base : "/var/tmp") + "/mediaforge-usb-XXXXXX";
-    std::vector<char> buf(templ.begin(), templ.end());
-    buf.push_back('\0');
-    if (::mkdtemp(buf.data()) != nullptr) path_ = buf.data();
-  }
-  ~StagingDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  bool ok() const { return !path_.empty(); }
-  absl::Status status() const {
-    return absl::InternalError("cannot create a staging directory in $TMPDIR");
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 struct UsbArgs {
   std::string source;

@@ -1,4 +1,4 @@
-// Bounds-checked access to an image, the volume descriptor set (ECMA-119 8) and the El Torito
+// The volume descriptor set (ECMA-119 8) and the El Torito
 // boot catalog (El Torito 1.0 2.x).
 #include <cstring>
 #include <ctime>
@@ -8,24 +8,6 @@
 #include "fs/iso9660/reader_internal.h"
 
 namespace mediaforge::iso9660::internal {
-
-absl::Status ImageReader::Read(uint64_t offset, std::span<std::byte> out) {
-  if (offset > size_ || out.size() > size_ - offset) {
-    return absl::OutOfRangeError(absl::StrCat(path(), ": ", out.size(), " bytes at byte offset ",
-                                              offset, " lie beyond the end (", size_, " bytes)"));
-  }
-  return device::ReadFully(target_, out, offset);
-}
-
-absl::StatusOr<std::vector<std::byte>> ImageReader::ReadRange(uint64_t offset, uint64_t length) {
-  if (length > kMaxLoad) {
-    return absl::OutOfRangeError(
-        absl::StrCat(path(), ": refusing to load ", length, " bytes at byte offset ", offset));
-  }
-  std::vector<std::byte> out(length);
-  if (auto s = Read(offset, out); !s.ok()) return s;
-  return out;
-}
 
 std::string Hex(uint64_t v) { return absl::StrFormat("0x%x", v); }
 

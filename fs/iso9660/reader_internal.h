@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "device/target.h"
+#include "fs/common/image_reader.h"
 #include "fs/iso9660/iso9660.h"
 #include "fs/iso9660/on_disk.h"
 
@@ -19,20 +20,8 @@ namespace mediaforge::iso9660::internal {
 // Largest structure the reader loads in one piece (a directory, a path table).
 inline constexpr uint64_t kMaxLoad = 64ull << 20;
 
-class ImageReader {
- public:
-  explicit ImageReader(device::Target& target) : target_(target), size_(target.size()) {}
-  uint64_t size() const { return size_; }
-  const std::string& path() const { return target_.path(); }
-  // Reads exactly out.size() bytes at `offset`; an error names the offset when out of range.
-  absl::Status Read(uint64_t offset, std::span<std::byte> out);
-  absl::StatusOr<std::vector<std::byte>> ReadRange(uint64_t offset, uint64_t length);
-  device::Target& target() { return target_; }
-
- private:
-  device::Target& target_;
-  uint64_t size_;
-};
+// Bounds-checked reads (fs/common/image_reader.h, shared with fs/udf).
+using ImageReader = common::ImageReader;
 
 template <typename T>
 std::optional<T> ReadStruct(ImageReader& reader, uint64_t offset) {

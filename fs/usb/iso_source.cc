@@ -11,6 +11,7 @@
 #include "fs/fat32/fat32.h"
 #include "fs/fat32/long_names.h"
 #include "fs/iso9660/iso9660.h"
+#include "fs/udf/disc_image.h"
 
 namespace mediaforge::usb {
 namespace fs = std::filesystem;
@@ -164,26 +165,24 @@ bool AddSubstitutes(const std::string& iso_file_path,
 }  // namespace
 
 bool LooksLikeIso(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  char magic[5] = {};
-  in.seekg(32769);
-  in.read(magic, 5);
-  return in && std::string(magic, 5) == "CD001";
+  auto target = device::OpenTarget(path, {.write = false, .exclusive = false});
+  return target.ok() && udf::LooksLikeDiscImage(**target);
 }
 
 absl::StatusOr<IsoTree> TreeFromIso(const std::string& iso_path, const std::string& staging_dir,
                                     const std::vector<fat32::SourceSubstitution>& substitutions) {
   auto target = device::OpenTarget(iso_path, {.write = false, .exclusive = false});
   if (!target.ok()) return target.status();
-  if (!LooksLikeIso(iso_path)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        iso_path, ": not an ISO9660 image (no CD001 volume descriptor at byte 32769)"));
+  if (!udf::LooksLikeDiscImage(**target)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(iso_path,
+                     ": not an ISO9660 image (no CD001 volume descriptor at byte 32769) nor a "
+                     "UDF one (no NSR02/NSR03 in a recognition sequence from byte 32768)"));
   }
-  auto image = iso9660::OpenIso(**target);
-  if (!image.ok()) {
-    return absl::Status(image.status().code(),
-                        absl::StrCat(iso_path, ": ", image.status().message()));
-  }
+  // Windows ISOs keep their files in UDF (fs/udf/disc_image.h picks the fuller tree).
+  auto disc = udf::OpenDiscImage(**target);
+  if (!disc.ok()) return disc.status();  // names the image
+  const iso9660::IsoImage* image = &disc->image;
   IsoTree out;
   out.volume_id = image->volume_id;
   TreeBuilder builder(out.tree);

@@ -13,6 +13,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "device/target.h"
+#include "fs/udf/disc_image.h"
 
 namespace mediaforge::wim {
 namespace fs = std::filesystem;
@@ -93,11 +94,10 @@ absl::StatusOr<std::vector<WimInSource>> FindWimsInIso(const std::string& iso_pa
                                                        uint64_t larger_than) {
   auto target = device::OpenTarget(iso_path, {.write = false, .exclusive = false});
   if (!target.ok()) return target.status();
-  auto image = iso9660::OpenIso(**target);
-  if (!image.ok()) {
-    return absl::Status(image.status().code(),
-                        absl::StrCat(iso_path, ": ", image.status().message()));
-  }
+  // Windows ISOs keep install.wim in UDF; their ISO9660 tree holds only a README.
+  auto disc = udf::OpenDiscImage(**target);
+  if (!disc.ok()) return disc.status();  // names the image
+  const iso9660::IsoImage* image = &disc->image;
   std::vector<WimInSource> found;
   for (const auto& e : image->entries) {
     if (e.type != iso9660::IsoEntry::Type::kFile || e.size <= larger_than) continue;
