@@ -133,7 +133,7 @@ TEST(SecretsCli, NoOptionTakesASecretAsItsValue) {
   std::istringstream in(top.output);
   bool in_subcommands = false;
   for (std::string line; std::getline(in, line);) {
-    if (line.find("SUBCOMMANDS") != std::string::npos) in_subcommands = true;
+    if (line.rfind("Subcommands:", 0) == 0) in_subcommands = true;
     std::smatch m;
     if (in_subcommands && std::regex_search(line, m, command_line)) commands.push_back({m[1]});
   }
