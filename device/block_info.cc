@@ -48,15 +48,8 @@ std::string Transport(const std::string& name, const fs::path& sysfs) {
   return "unknown";
 }
 
-struct MountEntry {
-  dev_t devno;
-  std::string mount_point;
-  std::string source;
-};
-
-std::vector<MountEntry> ReadMounts() {
+std::vector<MountEntry> ParseMounts(std::istream& in) {
   std::vector<MountEntry> out;
-  std::ifstream in("/proc/self/mountinfo");
   std::string line;
   while (std::getline(in, line)) {
     // id parent major:minor root mount-point options ... - fstype source superopts
@@ -76,9 +69,8 @@ std::vector<MountEntry> ReadMounts() {
   return out;
 }
 
-std::vector<std::string> ReadSwaps() {
+std::vector<std::string> ParseSwaps(std::istream& in) {
   std::vector<std::string> out;
-  std::ifstream in("/proc/swaps");
   std::string line;
   std::getline(in, line);  // header
   while (std::getline(in, line)) {
@@ -163,9 +155,20 @@ dev_t RootDevno(const std::vector<MountEntry>& mounts) {
 
 }  // namespace
 
+MountTable ReadMountTable() {
+  std::ifstream mountinfo("/proc/self/mountinfo"), swaps("/proc/swaps");
+  return {ParseMounts(mountinfo), ParseSwaps(swaps)};
+}
+
+MountTable ParseMountTable(const std::string& mountinfo, const std::string& swaps) {
+  std::istringstream m(mountinfo), s(swaps);
+  return {ParseMounts(m), ParseSwaps(s)};
+}
+
 absl::StatusOr<std::vector<BlockInfo>> ListBlockDevices() {
-  auto mounts = ReadMounts();
-  auto swaps = ReadSwaps();
+  const MountTable table = ReadMountTable();
+  const auto& mounts = table.mounts;
+  const auto& swaps = table.swaps;
   dev_t root = RootDevno(mounts);
   std::vector<BlockInfo> out;
   std::error_code ec;
@@ -186,6 +189,11 @@ absl::StatusOr<std::vector<BlockInfo>> ListBlockDevices() {
 }
 
 absl::StatusOr<ResolvedDevice> ResolveBlockDevice(const std::string& path) {
+  return ResolveBlockDevice(path, ReadMountTable());
+}
+
+absl::StatusOr<ResolvedDevice> ResolveBlockDevice(const std::string& path,
+                                                  const MountTable& table) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return ErrnoError(errno, "stat", path, std::nullopt);
   if (!S_ISBLK(st.st_mode)) {
@@ -201,8 +209,7 @@ absl::StatusOr<ResolvedDevice> ResolveBlockDevice(const std::string& path) {
     r.partition = path;
     disk_name = real.parent_path().filename().string();
   }
-  auto mounts = ReadMounts();
-  r.disk = Describe(disk_name, mounts, ReadSwaps(), RootDevno(mounts));
+  r.disk = Describe(disk_name, table.mounts, table.swaps, RootDevno(table.mounts));
   return r;
 }
 

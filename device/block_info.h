@@ -39,6 +39,22 @@ struct BlockInfo {
   std::string loop_backing_file;  // loop devices: the file behind it
 };
 
+// What is in use, as the kernel lists it: /proc/self/mountinfo and /proc/swaps.
+struct MountEntry {
+  dev_t devno;
+  std::string mount_point;
+  std::string source;
+};
+struct MountTable {
+  std::vector<MountEntry> mounts;
+  std::vector<std::string> swaps;  // swap device paths
+};
+// The running system's table.
+MountTable ReadMountTable();
+// A table from mountinfo and swaps text (proc(5) formats): tests hand in fixtures (a disk
+// mounted, or backing "/") where mounting for real is impossible.
+MountTable ParseMountTable(const std::string& mountinfo, const std::string& swaps);
+
 // Every whole disk in /sys/block (loop devices without a backing file and zram are skipped).
 absl::StatusOr<std::vector<BlockInfo>> ListBlockDevices();
 
@@ -49,6 +65,8 @@ struct ResolvedDevice {
   std::optional<std::string> partition;
 };
 absl::StatusOr<ResolvedDevice> ResolveBlockDevice(const std::string& path);
+// The same against a given mount table (tests: ParseMountTable).
+absl::StatusOr<ResolvedDevice> ResolveBlockDevice(const std::string& path, const MountTable& table);
 
 // libblkid probe of the disk and each of its partitions (read-only, never modifies anything).
 std::vector<Signature> ProbeSignatures(const BlockInfo& disk);

@@ -15,6 +15,11 @@ namespace mediaforge::device {
 
 absl::StatusOr<GuardDecision> CheckTarget(const std::string& path, uint64_t required_bytes,
                                           const GuardPolicy& policy) {
+  return CheckTarget(path, required_bytes, policy, ReadMountTable());
+}
+
+absl::StatusOr<GuardDecision> CheckTarget(const std::string& path, uint64_t required_bytes,
+                                          const GuardPolicy& policy, const MountTable& table) {
   GuardDecision d;
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
@@ -43,7 +48,7 @@ absl::StatusOr<GuardDecision> CheckTarget(const std::string& path, uint64_t requ
   }
 
   d.is_block_device = true;
-  auto resolved = ResolveBlockDevice(path);
+  auto resolved = ResolveBlockDevice(path, table);
   if (!resolved.ok()) return resolved.status();
   const BlockInfo& disk = resolved->disk;
   std::string who(absl::StripAsciiWhitespace(absl::StrCat(disk.vendor, " ", disk.model)));

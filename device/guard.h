@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "device/block_info.h"
 
 namespace mediaforge::device {
 
@@ -45,5 +46,8 @@ struct GuardDecision {
 // are neither block devices nor regular files (directories, missing parent directory).
 absl::StatusOr<GuardDecision> CheckTarget(const std::string& path, uint64_t required_bytes,
                                           const GuardPolicy& policy);
+// The same against a given mount table (tests: a mountinfo fixture, block_info.h).
+absl::StatusOr<GuardDecision> CheckTarget(const std::string& path, uint64_t required_bytes,
+                                          const GuardPolicy& policy, const MountTable& table);
 
 }  // namespace mediaforge::device

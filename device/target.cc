@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "device/errors.h"
+#include "device/failing_sector.h"
 
 namespace mediaforge::device {
 namespace {
@@ -196,6 +197,13 @@ absl::StatusOr<std::unique_ptr<Target>> OpenTarget(const std::string& path,
 absl::Status WriteFully(Target& target, std::span<const std::byte> data, uint64_t offset) {
   while (!data.empty()) {
     auto n = target.WriteAt(data, offset);
+    // An I/O error (EIO) names a whole request: find its first failing sector.
+    if (!n.ok() && absl::IsDataLoss(n.status()) && data.size() > target.logical_sector_size()) {
+      if (auto located = LocateFailingSector(target, data, offset, n.status()); !located.ok()) {
+        return located;
+      }
+      return absl::OkStatus();  // every sector took its data when written alone
+    }
     if (!n.ok()) return n.status();
     if (*n == 0) {
       return absl::DataLossError(

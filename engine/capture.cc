@@ -35,7 +35,8 @@ std::shared_ptr<InputStream> TargetStream(device::Target& source) {
 }
 
 absl::StatusOr<CaptureReport> Capture(device::Target& source, const std::string& image_path,
-                                      JobOptions options) {
+                                      JobOptions options,
+                                      const DestinationOptions& destination_options) {
   const auto t0 = std::chrono::steady_clock::now();
   const uint64_t size = source.size();
   Layout layout(size);
@@ -50,7 +51,9 @@ absl::StatusOr<CaptureReport> Capture(device::Target& source, const std::string&
   if (auto s = layout.Finalize(); !s.ok()) return s;
 
   // An image file only: a block device named as the image is refused (no guard ran for it).
-  auto destination = Destination::Open(image_path);
+  DestinationOptions image_only = destination_options;
+  image_only.device_guard_passed = false;
+  auto destination = Destination::Open(image_path, image_only);
   if (!destination.ok()) return destination.status();
   options.sha256 = true;
   options.sparse = true;

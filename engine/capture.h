@@ -21,9 +21,11 @@ struct CaptureReport {
   std::string sha256;
 };
 
-// `options.sha256` and `options.sparse` are always on. `image_path` must be an image file.
+// `options.sha256` and `options.sparse` are always on. `image_path` must be an image file;
+// `destination` is how it is opened (DestinationOptions::wrap: fault injection in tests).
 absl::StatusOr<CaptureReport> Capture(device::Target& source, const std::string& image_path,
-                                      JobOptions options);
+                                      JobOptions options,
+                                      const DestinationOptions& destination = {});
 
 // A Target read front to back as an InputStream (for capture and streaming a device).
 std::shared_ptr<InputStream> TargetStream(device::Target& source);

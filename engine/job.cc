@@ -133,7 +133,11 @@ absl::StatusOr<JobReport> RunJob(const Layout& layout, std::span<Destination* co
   };
   auto copy = WriteLayout(layout, destinations, options, 0, 0, 0);
   if (!copy.ok()) return abort_all(copy.status());
-  if (copy->cancelled) return abort_all(CancelledStatus(copy->bytes));
+  // A cancel that came after the last block was handed out still stops the job before anything
+  // is committed: the user asked for it while the write was going on.
+  if (copy->cancelled || (options.cancel && options.cancel->load())) {
+    return abort_all(CancelledStatus(copy->bytes));
+  }
 
   JobReport report;
   report.bytes = copy->bytes;
@@ -173,7 +177,9 @@ absl::StatusOr<JobReport> RunVolumeSetJob(std::span<const Layout* const> layouts
     Destination* one[] = {&set[i]};
     auto copy = WriteLayout(*layouts[i], one, options, i, done_before, grand_total);
     if (!copy.ok()) return fail(i, copy.status());
-    if (copy->cancelled) return fail(i, CancelledStatus(done_before + copy->bytes));
+    if (copy->cancelled || (options.cancel && options.cancel->load())) {
+      return fail(i, CancelledStatus(done_before + copy->bytes));
+    }
     JobTargetReport t = TargetReportFor(set[i], copy->targets[0]);
     if (t.ok() && options.verify) Verify(*layouts[i], *copy, set[i], options, t);
     if (!t.ok()) return fail(i, t.error);

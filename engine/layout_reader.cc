@@ -98,7 +98,12 @@ absl::Status LayoutReader::ReadFile(const FileRange& range, uint64_t file_offset
                                     std::span<std::byte> out) {
   absl::Status error;
   OpenFile* file = File(range.path, &error);
-  if (file == nullptr) return error;
+  if (file == nullptr) {  // vanished since the plan saw it: say where its bytes were needed from
+    return device::WithErrorOffset(
+        absl::Status(error.code(),
+                     absl::StrCat(error.message(), " (needed from byte offset ", file_offset, ")")),
+        file_offset);
+  }
   while (!out.empty()) {
     const int fd = ReadFd(*file, file_offset, out);
     ssize_t n = ::pread(fd, out.data(), out.size(), static_cast<off_t>(file_offset));
@@ -193,9 +198,9 @@ absl::StatusOr<size_t> LayoutReader::Fill(uint64_t offset, std::span<std::byte> 
       stream_pos_[i] += got;
       if (got < n) {
         if (e.length != Extent::kToEndOfStream) {
-          return absl::DataLossError(absl::StrCat(st.stream->name(), ": stream ended after ",
-                                                  stream_pos_[i], " bytes, ", e.length,
-                                                  " were expected"));
+          return absl::DataLossError(absl::StrCat(st.stream->name(),
+                                                  ": stream ended at byte offset ", stream_pos_[i],
+                                                  ", ", e.length, " bytes were expected"));
         }
         hint_ = i;
         return filled + got;  // end of an unknown-length stream

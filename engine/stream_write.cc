@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "device/aligned_buffer.h"
+#include "device/errors.h"
 #include "device/sha256.h"
 #include "engine/chunk_cursor.h"
 #include "engine/layout_reader.h"
@@ -248,7 +249,8 @@ void WritePipeline::StartWriters() {
             if (status.ok()) {
               if (!options_.delta) state->written += s->length;  // delta counts its own
             } else {
-              RecordFailure(*state, status, s->chunk.offset);
+              // The exact sector when the device named one (device/failing_sector.h).
+              RecordFailure(*state, status, device::ErrorOffset(status).value_or(s->chunk.offset));
             }
           }
           pool_.Release(s);

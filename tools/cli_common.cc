@@ -225,6 +225,13 @@ int FinishCommand(const CommonFlags& flags, int exit_code) {
   return exit_code;
 }
 
+engine::DestinationOptions DestinationOptionsFor(const RunContext& ctx, bool device_guard_passed) {
+  engine::DestinationOptions o;
+  o.device_guard_passed = device_guard_passed;
+  o.wrap = ctx.wrap_target;
+  return o;
+}
+
 void Say(absl::string_view text) { std::cerr << text << '\n'; }
 
 int ReportError(const absl::Status& status) {

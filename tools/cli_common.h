@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "engine/destination.h"
 #include "nlohmann/json.hpp"
 #include "tools/progress_reporter.h"
 
@@ -25,13 +28,28 @@ inline constexpr int kExitError = 2;
 struct RunContext {
   // Set by the signal-watching thread on SIGINT/SIGTERM; long operations poll it.
   std::atomic<bool> cancel{false};
+  // The signal that set `cancel` (0: none); the run then exits 128 + it.
+  std::atomic<int> cancel_signal{0};
   bool stderr_is_tty = false;
   bool stdin_is_tty = false;
   int exit_code = kExitOk;
   // The `--progress json` stream, shared by every progress line of the run (it locks itself);
   // mutable because commands hold the context const while they report progress.
   mutable ProgressReporter progress_json;
+  // Tests only: wraps the Target of every destination a command opens (fault injection on the
+  // same road as the CLI: tests/faults/faulty_cli_main.cc). The shipped main() never sets it,
+  // so no fault hook is reachable in the mediaforge binary (docs/RELIABILITY.md).
+  std::function<std::unique_ptr<device::Target>(std::unique_ptr<device::Target>)> wrap_target;
 };
+
+// The options every command opens its destinations with: `device_guard_passed` once
+// GuardTargets cleared the path, plus the run's test-only wrapper (RunContext::wrap_target).
+engine::DestinationOptions DestinationOptionsFor(const RunContext& ctx, bool device_guard_passed);
+
+// The whole CLI: registers every command, watches SIGINT/SIGTERM/SIGHUP (a first signal sets
+// ctx.cancel, a second exits 130 at once), parses argv, runs the command and returns its exit
+// code. main() is this with a fresh context; tests/faults/ runs it with a wrapper set.
+int RunMediaforge(int argc, char** argv, RunContext& ctx);
 
 // Options most commands take; bound by AddCommonFlags.
 struct CommonFlags {

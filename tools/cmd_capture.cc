@@ -26,7 +26,8 @@ int RunCapture(RunContext& ctx, const CaptureArgs& args) {
   JobProgressLines progress(ctx, args.common, "capture");
   auto r = engine::Capture(
       **source, args.output,
-      {.block_size = *block, .progress = progress.Callback(), .cancel = &ctx.cancel});
+      {.block_size = *block, .progress = progress.Callback(), .cancel = &ctx.cancel},
+      DestinationOptionsFor(ctx, false));
   progress.Finish();
   if (!r.ok()) return ReportError(args.common, r.status());
   double mbs = r->seconds > 0 ? r->bytes / r->seconds / 1e6 : 0;

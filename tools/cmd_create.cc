@@ -119,7 +119,7 @@ absl::StatusOr<Outcome> CreateIso(RunContext& ctx, const CreateFlags& f,
   std::filesystem::path parent = std::filesystem::path(spec.output.path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (ec) return absl::InternalError(absl::StrCat(parent.string(), ": ", ec.message()));
-  auto set = engine::VolumeSet::Open(paths);
+  auto set = engine::VolumeSet::Open(paths, DestinationOptionsFor(ctx, false));
   if (!set.ok()) return set.status();
   JobProgressLines progress(ctx, f.common, "create");
   auto report =
@@ -191,7 +191,7 @@ absl::StatusOr<Outcome> CreateUsb(RunContext& ctx, const CreateFlags& f,
     struct stat st;
     const bool block = ::stat(t.c_str(), &st) == 0 && S_ISBLK(st.st_mode);
     // The guard above passed for every target (GuardTargets returned kExitOk).
-    auto out = engine::Destination::Open(t, {.device_guard_passed = block});
+    auto out = engine::Destination::Open(t, DestinationOptionsFor(ctx, block));
     if (!out.ok()) return out.status();
     destinations.push_back(out->get());
     outs.push_back(std::move(*out));

@@ -200,7 +200,7 @@ int RunFormat(RunContext& ctx, const FormatArgs& args) {
 
   auto block_size = ParseSize(args.block_size);
   if (!block_size.ok()) return ReportError(args.common, block_size.status());
-  auto destination = engine::Destination::Open(args.target, {.device_guard_passed = block});
+  auto destination = engine::Destination::Open(args.target, DestinationOptionsFor(ctx, block));
   if (!destination.ok()) return ReportError(args.common, destination.status());
   JobProgressLines progress(ctx, args.common, "format");
   engine::Destination* destinations[] = {destination->get()};

@@ -99,7 +99,7 @@ int RunIso(IsoFlags& f, RunContext& ctx) {
     for (const std::string& note : plan->notes) Say(absl::StrCat("mediaforge iso: note: ", note));
   }
   const std::vector<std::string> paths = iso9660::VolumePaths(f.output, plan->volumes.size());
-  auto set = engine::VolumeSet::Open(paths);
+  auto set = engine::VolumeSet::Open(paths, DestinationOptionsFor(ctx, false));
   if (!set.ok()) return Fail(f, set.status());
   JobProgressLines progress(ctx, f.common, "iso");
   auto report = engine::RunVolumeSetJob(

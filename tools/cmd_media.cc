@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "device/target.h"
 #include "fs/media/media_show.h"
+#include "fs/media/secret_buffer.h"
 #include "fs/media/spec.h"
 #include "tools/commands.h"
 
@@ -32,18 +33,21 @@ std::string Text(const nlohmann::ordered_json& j) {
 }
 
 int RunShow(const ShowFlags& f) {
-  std::optional<std::string> password;
+  std::optional<media::SecretString> password;  // locked, wiped on every way out
   if (!f.password_env.empty() || !f.password_file.empty()) {
     media::SecretSource source{f.password_env, f.password_file};
     auto p = media::ReadSecret(source);
     if (!p.ok()) return Fail(f, p.status());
-    password = std::move(*p);
+    password.emplace(std::move(*p));
   }
   auto target = device::OpenTarget(f.media, {.write = false, .direct = false, .exclusive = false});
   if (!target.ok()) return Fail(f, target.status());
   auto files = media::MediaFiles::Open(**target);
   if (!files.ok()) return Fail(f, files.status());
-  auto shown = media::ShowMedia(**files, password);
+  std::optional<std::string> key;  // the copy ShowMedia takes, wiped as soon as it returns
+  if (password) key = password->Copy();
+  auto shown = media::ShowMedia(**files, key);
+  if (key) media::WipeString(*key);
   if (!shown.ok()) return Fail(f, shown.status());
 
   nlohmann::ordered_json variables = nlohmann::ordered_json::object();

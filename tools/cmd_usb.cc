@@ -138,7 +138,7 @@ int RunUsb(RunContext& ctx, const UsbArgs& args) {
     return guard;
   }
 
-  auto destination = engine::Destination::Open(args.target, {.device_guard_passed = block});
+  auto destination = engine::Destination::Open(args.target, DestinationOptionsFor(ctx, block));
   if (!destination.ok()) return ReportError(args.common, destination.status());
   JobProgressLines progress(ctx, args.common, "usb");
   engine::Destination* destinations[] = {destination->get()};

@@ -116,7 +116,7 @@ int RunWrite(RunContext& ctx, const WriteArgs& args) {
   std::vector<std::unique_ptr<engine::Destination>> opened;
   std::vector<engine::Destination*> destinations;
   for (const auto& t : args.targets) {
-    auto d = engine::Destination::Open(t, {.device_guard_passed = true});
+    auto d = engine::Destination::Open(t, DestinationOptionsFor(ctx, true));
     if (!d.ok()) return ReportError(args.common, d.status());
     destinations.push_back(d->get());
     opened.push_back(std::move(*d));

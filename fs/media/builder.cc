@@ -13,6 +13,7 @@
 #include "fs/media/existing_volume.h"
 #include "fs/media/manifest.h"
 #include "fs/media/seal.h"
+#include "fs/media/secret_buffer.h"
 
 namespace mediaforge::media {
 namespace {
@@ -22,9 +23,10 @@ namespace fsys = std::filesystem;
 std::string MediaPath(const char* file) { return absl::StrCat(kMediaDir, "/", file); }
 
 // Secrets read once, up front: a missing source fails before anything else happens.
+// Held as SecretStrings: locked, wiped when done (secret_buffer.h).
 struct Secrets {
-  std::optional<std::string> password;
-  std::optional<std::string> pkcs12_password;
+  std::optional<SecretString> password;
+  std::optional<SecretString> pkcs12_password;
 };
 
 absl::StatusOr<Secrets> ReadSecrets(const MediaSpec& spec) {
@@ -33,7 +35,7 @@ absl::StatusOr<Secrets> ReadSecrets(const MediaSpec& spec) {
     auto p = ReadSecret(*spec.password);
     if (!p.ok())
       return absl::Status(p.status().code(), absl::StrCat("password: ", p.status().message()));
-    s.password = std::move(*p);
+    s.password.emplace(std::move(*p));
   }
   if (spec.certificate.pkcs12_password) {
     auto p = ReadSecret(*spec.certificate.pkcs12_password);
@@ -41,7 +43,7 @@ absl::StatusOr<Secrets> ReadSecrets(const MediaSpec& spec) {
       return absl::Status(p.status().code(),
                           absl::StrCat("certificate.password: ", p.status().message()));
     }
-    s.pkcs12_password = std::move(*p);
+    s.pkcs12_password.emplace(std::move(*p));
   }
   return s;
 }
@@ -59,7 +61,9 @@ absl::StatusOr<std::optional<MediaCertificate>> MakeCertificate(const MediaSpec&
       return std::optional<MediaCertificate>(std::move(*c));
     }
     case CertificateSpec::Kind::kPkcs12: {
-      auto c = LoadPkcs12Certificate(spec.certificate.pkcs12_path, *secrets.pkcs12_password, now);
+      std::string password = secrets.pkcs12_password->Copy();
+      auto c = LoadPkcs12Certificate(spec.certificate.pkcs12_path, password, now);
+      WipeString(password);
       if (!c.ok()) return c.status();
       return std::optional<MediaCertificate>(std::move(*c));
     }
@@ -96,7 +100,8 @@ absl::StatusOr<std::string> WriteGeneratedFiles(const MediaSpec& spec, PreparedM
     }
     std::string plain = SecretPayloadJson(payload);
     if (secrets.password) {
-      auto sealed = Seal(plain, *secrets.password);
+      auto sealed = Seal(plain, secrets.password->view());
+      WipeString(plain);  // the variables in clear and the certificate's private key
       if (!sealed.ok()) return sealed.status();
       if (auto p = st.WriteFile(gen + MediaPath(kSealedFile), *sealed); !p.ok()) return p.status();
     } else {

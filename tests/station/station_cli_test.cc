@@ -292,7 +292,7 @@ TEST(StationCli, CtrlCReportsTheStickInFlightAsInterrupted) {
     station.Signal(SIGINT);
     auto rc = station.Wait(120);
     ASSERT_TRUE(rc.has_value());
-    EXPECT_EQ(*rc, 2) << station.Stderr();
+    EXPECT_EQ(*rc, 130) << station.Stderr();  // 128 + SIGINT (docs/RELIABILITY.md, "Signals")
     auto finals = Finals(station.Events());
     EXPECT_EQ(finals[slow.string()].value("state", ""), "interrupted") << station.Stderr();
     auto events = station.Events();

@@ -30,7 +30,8 @@ absl::StatusOr<size_t> FaultyTarget::WriteAt(std::span<const std::byte> data, ui
   if (auto s = CheckVanished(offset); !s.ok()) return s;
   if (plan_.eio_offset && plan_.eio_on_write &&
       Touches(offset, data.size(), *plan_.eio_offset, plan_.eio_length)) {
-    return ErrnoError(EIO, "write", path(), std::max(offset, *plan_.eio_offset));
+    return ErrnoError(EIO, "write", path(),
+                      plan_.eio_names_request_start ? offset : std::max(offset, *plan_.eio_offset));
   }
   if (plan_.enospc_at && offset + data.size() > *plan_.enospc_at) {
     if (offset >= *plan_.enospc_at) return ErrnoError(ENOSPC, "write", path(), offset);

@@ -20,6 +20,8 @@ struct FaultPlan {
   uint64_t eio_length = 1;
   bool eio_on_write = true;
   bool eio_on_read = false;
+  // The EIO names the start of the failed request, as pwrite(2) does (else the bad offset).
+  bool eio_names_request_start = false;
   // Every write transfers at most this many bytes (short writes).
   std::optional<size_t> short_write_max;
   // Writes ending past this offset fail with ENOSPC.
