@@ -142,7 +142,16 @@ absl::Status CheckFileChecksum(const Bmap& b, const std::string& text, int line)
                      absl::StrCat("file checksum \"", b.file_checksum, "\" is not ",
                                   digest->hex_length(), " lowercase hex digits"));
   }
+  // The recorded text must be found as written: XML may spell the same value another way
+  // (upper-case digits, character references), and then there is no text to replace
+  // (fuzz/regressions/bmap_fuzzer/).
   size_t pos = text.find(b.file_checksum);
+  if (pos == std::string::npos) {
+    return LineError(b.path, line,
+                     absl::StrCat("file checksum \"", b.file_checksum,
+                                  "\" is not written as such in the file (upper-case digits or "
+                                  "character references), so it cannot be checked"));
+  }
   std::string zeroed = text;
   zeroed.replace(pos, b.file_checksum.size(), std::string(b.file_checksum.size(), '0'));
   digest->Update(absl::string_view(zeroed));

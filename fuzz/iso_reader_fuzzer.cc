@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <span>
 
-#include "tests/support/memory_target.h"
 #include "fs/iso9660/iso9660.h"
+#include "tests/support/memory_target.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mediaforge::device::MemoryTarget target(size, "fuzz.iso");

@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <span>
 
-#include "tests/support/memory_target.h"
 #include "fs/pe/secure_boot_audit.h"
+#include "tests/support/memory_target.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mediaforge::device::MemoryTarget target(size, "fuzz.img");

@@ -4,7 +4,7 @@
 // Build: cmake -DMEDIAFORGE_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang ...
 //        ninja udf_reader_fuzzer && fuzz/udf_seeds.sh CORPUS_DIR &&
 //        ./fuzz/udf_reader_fuzzer -max_len=1048576 CORPUS_DIR
-// Seeds: fuzz/seeds/udf/mkudffs-512.udf (mkudffs, 512-byte blocks: the anchor at byte 131072) and what
+// Seeds: fuzz/corpus/udf_reader_fuzzer/mkudffs-512.udf (mkudffs, 512-byte blocks: the anchor at byte 131072) and what
 // fuzz/udf_seeds.sh makes (genisoimage -udf bridge images with files, deep and Unicode names).
 #include <cstddef>
 #include <cstdint>

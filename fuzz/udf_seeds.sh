@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Seeds for udf_reader_fuzzer in OUT_DIR: the committed mkudffs image (fuzz/seeds/udf/) and
+# Seeds for udf_reader_fuzzer in OUT_DIR: the committed mkudffs image (fuzz/corpus/udf_reader_fuzzer/) and
 # genisoimage -udf bridge images of a small tree (files, a deep directory, Unicode names, an
 # empty file), made here as they are larger than is worth committing.
 # Usage: fuzz/udf_seeds.sh OUT_DIR      Needs: genisoimage
@@ -7,7 +7,7 @@ set -euo pipefail
 OUT=${1:?usage: udf_seeds.sh OUT_DIR}
 HERE=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$OUT"
-cp "$HERE"/seeds/udf/* "$OUT"/
+cp "$HERE"/corpus/udf_reader_fuzzer/* "$OUT"/
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/t/sources" "$WORK/t/efi/boot" "$WORK/t/a/b/c/d/e/f/g/h"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/) and runs
-# the whole test suite under them. Slower than scripts/test.sh (about 3x to build on 2 cores),
-# so it is not part of CI; run it before merging engine, reader or parser changes.
+# the whole test suite under them (about 3x the build time of scripts/test.sh on 2 cores).
+# .ci/run runs it after scripts/test.sh with MEDIAFORGE_SKIP_BOOT_TESTS=1: the QEMU boots (QEMU is
+# not instrumented) run only in the normal build there. Extra arguments go to ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --build-only
@@ -9,10 +10,12 @@ scripts/install-deps.sh --build-only
 BUILD_DIR=${BUILD_DIR:-build-asan}
 LAUNCHER=()
 if command -v ccache >/dev/null; then
+  # Paths relative to the checkout, so clones in other folders (CI) share the cache.
+  export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
   LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 fi
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMEDIAFORGE_SANITIZE=ON \
-  -DMEDIAFORGE_BENCH=OFF "${LAUNCHER[@]}" >/dev/null
+  -DMEDIAFORGE_BENCH=OFF -DMEDIAFORGE_WERROR=ON "${LAUNCHER[@]}" >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"
 cd "$BUILD_DIR"
 # Leak checking stays on; QEMU and other children are not instrumented.

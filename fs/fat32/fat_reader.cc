@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <unordered_set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -221,6 +222,18 @@ absl::Status FatVolume::ForEachRun(uint32_t first, uint64_t bytes, const std::st
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<uint32_t>> FatVolume::DirectoryClusters(uint32_t first_cluster) {
+  if (first_cluster == 0 && geometry_.type != FatType::kFat32) return std::vector<uint32_t>{};
+  if (first_cluster == 0) {
+    Fat32BootSector bs;
+    std::vector<std::byte> sector(512);
+    if (auto s = device::ReadFully(target_, sector, geometry_.device_offset); !s.ok()) return s;
+    std::memcpy(&bs, sector.data(), sizeof bs);
+    first_cluster = bs.root_cluster;
+  }
+  return Chain(first_cluster);
+}
+
 absl::StatusOr<std::vector<std::byte>> FatVolume::ReadDirectoryBytes(
     uint32_t first_cluster, std::vector<uint64_t>* cluster_offsets) {
   std::vector<std::byte> out;
@@ -231,14 +244,7 @@ absl::StatusOr<std::vector<std::byte>> FatVolume::ReadDirectoryBytes(
     if (cluster_offsets) *cluster_offsets = {off};
     return out;
   }
-  if (first_cluster == 0) {
-    Fat32BootSector bs;
-    std::vector<std::byte> sector(512);
-    if (auto s = device::ReadFully(target_, sector, geometry_.device_offset); !s.ok()) return s;
-    std::memcpy(&bs, sector.data(), sizeof bs);
-    first_cluster = bs.root_cluster;
-  }
-  auto chain = Chain(first_cluster);
+  auto chain = DirectoryClusters(first_cluster);
   if (!chain.ok()) return chain.status();
   const uint64_t cb = geometry_.cluster_bytes();
   if (chain->size() > kMaxDirEntries * 32 / cb + 1) {
@@ -316,10 +322,29 @@ absl::StatusOr<std::vector<FatFileInfo>> FatVolume::ReadDirectory(const std::str
 absl::StatusOr<std::vector<FatFileInfo>> FatVolume::List() {
   std::vector<FatFileInfo> out;
   std::vector<std::pair<std::string, uint32_t>> todo = {{"/", 0}};
+  // Each directory is read once and owns its clusters: an entry leading back to a directory
+  // already read (a loop) or into its clusters (a cross-link) is an error. Without this a small
+  // hostile volume whose directories list one another made List() read without end
+  // (fuzz/regressions/fat_volume_fuzzer/, tests/fat32/hostile_volume_test.cc).
+  std::unordered_set<uint32_t> directory_clusters;
   size_t guard = 0;
   while (!todo.empty()) {
     auto [path, cluster] = todo.back();
     todo.pop_back();
+    if (cluster == 0 && path != "/") {
+      return absl::DataLossError(
+          absl::StrCat(target_.path(), ": directory ", path, " points back at the root"));
+    }
+    auto clusters = DirectoryClusters(cluster);
+    if (!clusters.ok()) return clusters.status();
+    for (uint32_t c : *clusters) {
+      if (!directory_clusters.insert(c).second) {
+        return absl::DataLossError(absl::StrCat(target_.path(), ": directory ", path,
+                                                " reaches cluster ", c,
+                                                ", which another directory already holds (a "
+                                                "directory loop or cross-link)"));
+      }
+    }
     auto entries = ReadDirectory(path, cluster, nullptr);
     if (!entries.ok()) return entries.status();
     if (++guard > geometry_.cluster_count + 1) {

@@ -89,6 +89,9 @@ class FatVolume {
   // of the chain at `first`.
   template <typename Fn>
   absl::Status ForEachRun(uint32_t first, uint64_t bytes, const std::string& what, Fn fn);
+  // The clusters of the directory at `first_cluster` (0: the root; empty for a FAT12/16 root,
+  // which lives outside the data area).
+  absl::StatusOr<std::vector<uint32_t>> DirectoryClusters(uint32_t first_cluster);
 
   device::Target& target_;
   Geometry geometry_;

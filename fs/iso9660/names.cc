@@ -58,7 +58,8 @@ std::string IsoIdentifierFor(const NameRequest& request) {
   if (stem.size() + extension.size() > kMaxIsoFileNameChars) {
     stem.resize(kMaxIsoFileNameChars - extension.size());
   }
-  if (stem.empty() && extension.empty()) stem = "_";
+  // push_back, not `stem = "_"`: GCC 12 warns (-Wrestrict, a false positive) on the assignment.
+  if (stem.empty() && extension.empty()) stem.push_back('_');
   return stem + "." + extension;
 }
 
@@ -151,7 +152,7 @@ std::vector<std::string> MakeJolietIdentifiers(const std::vector<NameRequest>& c
   used.reserve(children.size() * 2);
   for (size_t i = 0; i < children.size(); ++i) {
     std::u16string units = JolietUnitsFor(*children[i].posix_name, children[i].is_directory);
-    if (units.empty()) units = u"_";
+    if (units.empty()) units.push_back(u'_');  // not `= u"_"`: GCC 12's -Wrestrict
     if (!used.insert(units).second) {
       size_t dot = children[i].is_directory ? std::u16string::npos : units.rfind(u'.');
       if (dot == 0) dot = std::u16string::npos;

@@ -36,7 +36,8 @@ inline VolumeDateTime ToVolumeDateTime(int64_t unix_seconds) {
   if (unix_seconds > 253'402'300'799LL) unix_seconds = 253'402'300'799LL;  // 9999-12-31
   std::tm tm = UtcTime(unix_seconds);
   VolumeDateTime v{};
-  char text[17];
+  // Room for any int fields, so -Wformat-truncation can prove nothing is cut; 16 digits are used.
+  char text[64];
   std::snprintf(text, sizeof text, "%04d%02d%02d%02d%02d%02d00", tm.tm_year + 1900, tm.tm_mon + 1,
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   for (int i = 0; i < 16; ++i) v.digits[i] = text[i];

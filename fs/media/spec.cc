@@ -288,6 +288,9 @@ absl::StatusOr<MediaSpec> ParseMediaSpec(const std::string& json_text,
   } catch (const Json::parse_error& e) {
     return absl::InvalidArgumentError(
         absl::StrCat(spec_path, ": not valid JSON at byte ", e.byte, ": ", e.what()));
+  } catch (const Json::exception& e) {
+    // out_of_range for numbers too large for 64 bits (fuzz/regressions/media_spec_fuzzer/).
+    return absl::InvalidArgumentError(absl::StrCat(spec_path, ": not valid JSON: ", e.what()));
   }
   SpecReader r(spec_path);
   if (!j.is_object()) {

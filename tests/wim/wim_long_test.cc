@@ -43,7 +43,9 @@ TEST(WimSplitLong, UsbSplitsAWimOverFourGiB) {
   ASSERT_EQ(copy.exit_code, 0) << copy.output;
   fs::remove(image);
   for (const auto& e : fs::recursive_directory_iterator(stick)) {
-    if (e.is_regular_file()) EXPECT_LT(e.file_size(), 4ull << 30) << e.path();
+    if (e.is_regular_file()) {
+      EXPECT_LT(e.file_size(), 4ull << 30) << e.path();
+    }
   }
   ASSERT_TRUE(fs::exists(stick / "sources" / "install2.swm"));
   EXPECT_EQ(testing::ApplyAndCompare(stick / "sources" / "install.swm", data, dir / "applied"), "");

@@ -84,7 +84,9 @@ TEST_F(WimSplit, NonSolidAndSolidSplitIntoPartsThatApplyByteIdentical) {
                                        dir_ / (solid ? "applied-solid" : "applied")),
               "");
     // Non-solid: the split is a raw copy (no recompression), so the parts hold the WIM's bytes.
-    if (!solid) EXPECT_LE((*staged)->results()[0].part_bytes_total, fs::file_size(wim) + 4 * kMiB);
+    if (!solid) {
+      EXPECT_LE((*staged)->results()[0].part_bytes_total, fs::file_size(wim) + 4 * kMiB);
+    }
     const std::string staging = (*staged)->dir();
     staged->reset();
     EXPECT_FALSE(fs::exists(staging)) << "parts left behind";
