@@ -45,7 +45,9 @@ TEST(SecretString, WipesItsSourceLocksItselfAndStopsCoreDumps) {
   ASSERT_EQ(text.data(), old);  // wiped in place, storage kept by the emptied string
   for (size_t i = 0; i < capacity; ++i) ASSERT_EQ(old[i], '\0') << i;
   EXPECT_EQ(::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);  // no core dump from here on
-  if (::geteuid() == 0) EXPECT_TRUE(secret.locked());  // mlock within RLIMIT_MEMLOCK
+  if (::geteuid() == 0) {                              // mlock within RLIMIT_MEMLOCK
+    EXPECT_TRUE(secret.locked());
+  }
   media::SecretString moved = std::move(secret);
   EXPECT_EQ(moved.view(), std::string(64, 'p'));
   EXPECT_TRUE(secret.empty());

@@ -93,7 +93,9 @@ TEST_P(SignalTest, StopsCleanlyAtEveryPoint) {
       }
       ++stopped;
       EXPECT_EQ(s.exit_code, 128 + sig) << s.output;
-      if (!s.killed) EXPECT_NE(s.output.find("stopped by"), std::string::npos) << s.output;
+      if (!s.killed) {
+        EXPECT_NE(s.output.find("stopped by"), std::string::npos) << s.output;
+      }
       EXPECT_EQ(HashFile(scene->output), old_output) << "older output changed\n" << s.output;
     }
   }

@@ -42,7 +42,9 @@ TEST_P(UdfWindowsIso, UsbSplitsTheWimAndCopiesTheUdfTree) {
   const fs::path iso = dir_ / "windows.iso";
   auto mk = testing::MakeUdfBridgeIso(src_, iso, /*iso9660_readme_only=*/true);
   ASSERT_EQ(mk.exit_code, 0) << mk.output;
-  if (udf_only) ASSERT_EQ(testing::StripIso9660(iso).exit_code, 0);
+  if (udf_only) {
+    ASSERT_EQ(testing::StripIso9660(iso).exit_code, 0);
+  }
   fs::create_directories(dir_ / "staging");
   const fs::path image = dir_ / "stick.img";
   auto r = testing::RunMediaforge({"usb", iso.string(), image.string(), "--split-wim=3M",
@@ -67,7 +69,9 @@ TEST_P(UdfWindowsIso, UsbSplitsTheWimAndCopiesTheUdfTree) {
   // Every file but the WIM, byte for byte; the WIM as parts that apply back.
   ASSERT_TRUE(fs::exists(stick / "sources" / "install2.swm"));
   for (const auto& e : fs::recursive_directory_iterator(stick)) {
-    if (e.is_regular_file()) EXPECT_LE(e.file_size(), kPart) << e.path();
+    if (e.is_regular_file()) {
+      EXPECT_LE(e.file_size(), kPart) << e.path();
+    }
   }
   EXPECT_EQ(testing::ApplyAndCompare(stick / "sources" / "install.swm", data_, dir_ / "applied"),
             "");
@@ -82,7 +86,9 @@ TEST_P(UdfWindowsIso, FormatFromTheIsoSplitsTheWim) {
   const fs::path iso = dir_ / "windows.iso";
   auto mk = testing::MakeUdfBridgeIso(src_, iso, /*iso9660_readme_only=*/true);
   ASSERT_EQ(mk.exit_code, 0) << mk.output;
-  if (GetParam()) ASSERT_EQ(testing::StripIso9660(iso).exit_code, 0);
+  if (GetParam()) {
+    ASSERT_EQ(testing::StripIso9660(iso).exit_code, 0);
+  }
   const fs::path image = dir_ / "vol.img";
   auto r = testing::RunMediaforge({"format", image.string(), "--from", iso.string(),
                                    "--split-wim=3M", "--staging", dir_.path().string()});
