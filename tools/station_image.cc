@@ -2,6 +2,9 @@
 
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -10,15 +13,20 @@
 #include "engine/layout_reader.h"
 #include "fs/media/builder.h"
 #include "fs/media/spec.h"
+#include "fs/media/streamed_manifest.h"
 #include "tools/build_info.h"  // generated: MEDIAFORGE_VERSION
 #include "tools/cli_common.h"
 
 namespace mediaforge::cli {
 namespace {
 
-// SHA-256 of a layout's content (gaps as zeros), read once before any stick.
+using ChunkObserver = std::function<void(uint64_t offset, std::span<const std::byte> bytes)>;
+
+// SHA-256 of a layout's content (gaps as zeros), read once before any stick; `observe` (if set)
+// is shown every chunk in target order.
 absl::StatusOr<std::string> LayoutSha256(const engine::Layout& layout,
-                                         const std::atomic<bool>& cancel) {
+                                         const std::atomic<bool>& cancel,
+                                         const ChunkObserver& observe = nullptr) {
   engine::LayoutReader reader(layout);
   device::Sha256 sha;
   std::vector<std::byte> buf(4u << 20);
@@ -29,9 +37,37 @@ absl::StatusOr<std::string> LayoutSha256(const engine::Layout& layout,
     if (!n.ok()) return n.status();
     if (*n == 0) break;
     sha.Update(std::span(buf).first(*n));
+    if (observe) observe(off, std::span<const std::byte>(buf).first(*n));
     off += *n;
   }
   return sha.FinalHex();
+}
+
+// The media manifest's digests: `create` takes them while it streams (tools/create_stream.h);
+// the station reads its one plan once before any stick, so it takes them there and writes the
+// real manifest over its placeholder, the staging file the plan reads it from (same size).
+absl::Status FillManifest(const engine::Layout& layout, media::PreparedMedia& m,
+                          const std::atomic<bool>& cancel) {
+  media::StreamedManifest hashes(m.manifest_files);
+  auto read = LayoutSha256(
+      layout, cancel, [&hashes](uint64_t offset, auto bytes) { hashes.Observe(0, offset, bytes); });
+  if (!read.ok()) return read.status();
+  auto text = hashes.Text();
+  if (!text.ok()) return text.status();
+  const media::ManifestFile& place = m.manifest_place;
+  for (const engine::Extent& e : layout.extents()) {
+    const auto* range = std::get_if<engine::FileRange>(&e.source);
+    if (e.target_offset != place.offset || range == nullptr || range->offset != 0) continue;
+    if (text->size() != place.size || e.length != place.size) break;
+    std::ofstream out(range->path, std::ios::binary | std::ios::in | std::ios::out);
+    if (!out.write(text->data(), static_cast<std::streamsize>(text->size())) || !out.flush()) {
+      return absl::InternalError(absl::StrCat(range->path, ": cannot write the media manifest"));
+    }
+    return absl::OkStatus();
+  }
+  return absl::InternalError(absl::StrCat("the media manifest (", text->size(),
+                                          " bytes) does not match its planned placeholder (",
+                                          place.size, " bytes at byte offset ", place.offset, ")"));
 }
 
 std::string Absolute(const std::string& path) {
@@ -122,6 +158,7 @@ absl::StatusOr<std::unique_ptr<StationImage>> BuildStationMedia(const std::strin
       return absl::InternalError("the planned media holds a stream: it cannot be written twice");
     }
   }
+  if (auto s = FillManifest(plan->layout, *prepared, cancel); !s.ok()) return s;
   auto sha = LayoutSha256(plan->layout, cancel);
   if (!sha.ok()) return sha.status();
   const uint64_t bytes = plan->layout.total_size();

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <fstream>
@@ -46,7 +47,7 @@ class ScriptedTarget final : public device::Target {
     if (script_->count_path.empty()) return;
     std::ofstream out(script_->count_path);
     out << written_ << "\n";
-    if (bad_sector_) out << *bad_sector_ << "\n";
+    if (bad_sector_) out << *first_failing_offset_ << "\n";
   }
 
   const std::string& path() const override { return inner_->path(); }
@@ -70,6 +71,9 @@ class ScriptedTarget final : public device::Target {
     if (script_->eio_after && !bad_sector_ && issued_ + data.size() > *script_->eio_after) {
       const uint64_t into = *script_->eio_after > issued_ ? *script_->eio_after - issued_ : 0;
       bad_sector_ = (offset + into) / Sector() * Sector();
+      // What the error must name: the failing sector, or where the request starts when an
+      // unaligned write (an image file, buffered) begins inside that sector.
+      first_failing_offset_ = std::max(*bad_sector_, offset);
     }
     if (bad_sector_ && offset < *bad_sector_ + Sector() && *bad_sector_ < offset + data.size()) {
       return device::ErrnoError(EIO, "write", path(), offset);  // as pwrite: the request's start
@@ -133,10 +137,11 @@ class ScriptedTarget final : public device::Target {
   std::shared_ptr<const FaultScript> script_;
   std::unique_ptr<Target> inner_;
   std::mutex mu_;
-  uint64_t written_ = 0;                // guarded by mu_
-  uint64_t issued_ = 0;                 // guarded by mu_: bytes handed to writes so far
-  std::optional<uint64_t> bad_sector_;  // guarded by mu_
-  std::vector<bool> done_;              // guarded by mu_
+  uint64_t written_ = 0;                          // guarded by mu_
+  uint64_t issued_ = 0;                           // guarded by mu_: bytes handed to writes so far
+  std::optional<uint64_t> bad_sector_;            // guarded by mu_
+  std::optional<uint64_t> first_failing_offset_;  // guarded by mu_
+  std::vector<bool> done_;                        // guarded by mu_
 };
 
 absl::StatusOr<uint64_t> Number(absl::string_view item, absl::string_view text) {
