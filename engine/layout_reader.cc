@@ -25,31 +25,49 @@ constexpr uint64_t kDirectAlign = 4096;
 
 bool Aligned(uint64_t v) { return v % kDirectAlign == 0; }
 
-// True when every page of [offset, offset + length) is in the page cache (mincore on a mapping
-// that is never touched, so nothing is read). Errors count as "not cached".
-bool Cached(int fd, uint64_t offset, size_t length) {
-  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-  const uint64_t start = offset / page * page;
-  const size_t span = static_cast<size_t>(offset + length - start);
-  void* map = ::mmap(nullptr, span, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(start));
-  if (map == MAP_FAILED) return false;
-  std::vector<unsigned char> resident((span + page - 1) / page);
-  bool all = ::mincore(map, span, resident.data()) == 0;
-  for (size_t i = 0; all && i < resident.size(); ++i) all = (resident[i] & 1) != 0;
-  ::munmap(map, span);
-  return all;
-}
-
 }  // namespace
 
 LayoutReader::LayoutReader(const Layout& layout, bool direct_reads)
-    : layout_(layout), direct_reads_(direct_reads), stream_pos_(layout.extents().size(), 0) {}
+    : layout_(layout),
+      direct_reads_(direct_reads),
+      page_size_(static_cast<size_t>(::sysconf(_SC_PAGESIZE))),
+      stream_pos_(layout.extents().size(), 0) {}
 
 LayoutReader::~LayoutReader() {
-  for (auto& f : open_files_) {
-    ::close(f.fd);
-    if (f.direct_fd >= 0) ::close(f.direct_fd);
+  for (auto& f : open_files_) Close(f);
+}
+
+void LayoutReader::Close(OpenFile& file) {
+  ::close(file.fd);
+  if (file.direct_fd >= 0) ::close(file.direct_fd);
+  if (file.map != nullptr) ::munmap(file.map, file.map_size);
+}
+
+// mincore on the file's mapping, which is never touched, so nothing is read. Errors count as
+// "not cached".
+bool LayoutReader::Cached(OpenFile& file, uint64_t offset, size_t length) {
+  if (!file.map_tried) {
+    file.map_tried = true;
+    const off_t end = ::lseek(file.fd, 0, SEEK_END);  // st_size is 0 for block devices
+    if (end > 0) {
+      void* map = ::mmap(nullptr, static_cast<size_t>(end), PROT_READ, MAP_SHARED, file.fd, 0);
+      if (map != MAP_FAILED) {
+        file.map = map;
+        file.map_size = static_cast<size_t>(end);
+      }
+    }
   }
+  const uint64_t start = offset / page_size_ * page_size_;
+  if (file.map == nullptr || offset + length > file.map_size) return false;
+  const size_t span = static_cast<size_t>(offset + length - start);
+  resident_.resize((span + page_size_ - 1) / page_size_);
+  if (::mincore(static_cast<std::byte*>(file.map) + start, span, resident_.data()) != 0) {
+    return false;
+  }
+  for (unsigned char r : resident_) {
+    if ((r & 1) == 0) return false;
+  }
+  return true;
 }
 
 LayoutReader::OpenFile* LayoutReader::File(const std::string& path, absl::Status* error) {
@@ -70,8 +88,7 @@ LayoutReader::OpenFile* LayoutReader::File(const std::string& path, absl::Status
               (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) >= kDirectMinFileSize));
   }
   if (open_files_.size() >= kMaxOpenFiles) {
-    ::close(open_files_.front().fd);
-    if (open_files_.front().direct_fd >= 0) ::close(open_files_.front().direct_fd);
+    Close(open_files_.front());
     open_files_.erase(open_files_.begin());
   }
   open_files_.push_back({path, fd, -1, direct});
@@ -81,7 +98,7 @@ LayoutReader::OpenFile* LayoutReader::File(const std::string& path, absl::Status
 int LayoutReader::ReadFd(OpenFile& file, uint64_t file_offset, std::span<std::byte> out) {
   if (!file.direct || out.size() < kDirectMinRead || !Aligned(file_offset) ||
       !Aligned(out.size()) || !Aligned(reinterpret_cast<uintptr_t>(out.data())) ||
-      Cached(file.fd, file_offset, out.size())) {
+      Cached(file, file_offset, out.size())) {
     return file.fd;
   }
   if (file.direct_fd < 0) {
