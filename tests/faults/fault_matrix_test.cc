@@ -59,13 +59,6 @@ const std::vector<FaultCase>& Cases() {
   return kCases;
 }
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The error lines the command printed ("mediaforge: ...").
 std::string ErrorLines(const std::string& output) {
   std::vector<std::string> lines;
@@ -125,7 +118,7 @@ Cell RunCase(const std::string& command, const FaultCase& c, uint64_t written,
       wrong.push_back("message does not name " + named.filename().string());
     }
     if (cell.message.find("offset") == std::string::npos) wrong.push_back("no byte offset");
-    std::istringstream counts(Slurp(count));
+    std::istringstream counts(testing::ReadTextFile(count));
     uint64_t n = 0, bad = 0;
     if (counts >> n >> bad &&
         cell.message.find(absl::StrCat("byte offset ", bad)) == std::string::npos) {
@@ -151,7 +144,7 @@ Cell RunCase(const std::string& command, const FaultCase& c, uint64_t written,
 void SpliceIntoDoc(const fs::path& doc, const std::string& table) {
   constexpr char kBegin[] = "<!-- fault-matrix:begin -->";
   constexpr char kEnd[] = "<!-- fault-matrix:end -->";
-  std::string text = Slurp(doc);
+  std::string text = testing::ReadTextFile(doc);
   const size_t b = text.find(kBegin), e = text.find(kEnd);
   ASSERT_NE(b, std::string::npos) << doc << " has no " << kBegin;
   ASSERT_NE(e, std::string::npos) << doc << " has no " << kEnd;
@@ -173,7 +166,7 @@ TEST(FaultMatrix, EveryWritingCommandSurvivesEveryFault) {
     if (scene) {
       auto r = RunScene(*scene, "count=" + (scratch / "count").string());
       ASSERT_EQ(r.exit_code, 0) << command << ": " << r.output;
-      written = std::stoull(Slurp(scratch / "count"));
+      written = std::stoull(testing::ReadTextFile(scratch / "count"));
       good = HashFile(scene->output);
       ASSERT_GT(written, 2u << 20) << command;
     }

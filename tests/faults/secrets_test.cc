@@ -24,11 +24,6 @@ constexpr char kPassword[] = "Fault-Pa55-QUUXQUUX";
 constexpr char kSecretValue[] = "Secr3t-Variable-GRAULT";
 constexpr char kShimLoader[] = "/usr/lib/shim/mmx64.efi";
 
-std::string Slurp(const fs::path& p) {
-  auto v = testing::ReadWholeFile(p);
-  return std::string(v.begin(), v.end());
-}
-
 void ExpectNoSecret(const std::string& bytes, const std::string& where) {
   EXPECT_EQ(bytes.find(kPassword), std::string::npos) << where << " holds the password";
   EXPECT_EQ(bytes.find(kSecretValue), std::string::npos) << where << " holds the secret variable";
@@ -91,13 +86,13 @@ TEST_F(SecretsCliTest, NothingInClearInOutputJsonLogOrMedia) {
   auto iso = Create({{"kind", "iso"}, {"path", "media.iso"}, {"hybrid", true}}, log);
   ASSERT_EQ(iso.exit_code, 0) << iso.output;
   ExpectNoSecret(iso.output, "create's stdout/stderr (--json, --progress json)");
-  ExpectNoSecret(Slurp(log), "the creation log");
-  ExpectNoSecret(Slurp(dir_ / "media.iso"), "the ISO's raw bytes");
+  ExpectNoSecret(testing::ReadTextFile(log), "the creation log");
+  ExpectNoSecret(testing::ReadTextFile(dir_ / "media.iso"), "the ISO's raw bytes");
 
   auto usb = Create({{"kind", "usb"}, {"target", (dir_ / "stick.img").string()}}, log);
   ASSERT_EQ(usb.exit_code, 0) << usb.output;
   ExpectNoSecret(usb.output, "create (USB) output");
-  ExpectNoSecret(Slurp(dir_ / "stick.img"), "the USB image's raw bytes");
+  ExpectNoSecret(testing::ReadTextFile(dir_ / "stick.img"), "the USB image's raw bytes");
 
   // Opened with the password but without --reveal: secret values stay masked in --json.
   for (const auto& source : std::vector<std::vector<std::string>>{

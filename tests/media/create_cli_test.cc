@@ -25,11 +25,6 @@ constexpr char kPassword[] = "Med1a-Pa55word-XYZZY";
 constexpr char kSecretValue[] = "Dj0in-S3cret-PLUGH";
 constexpr char kShimLoader[] = "/usr/lib/shim/mmx64.efi";
 
-std::string Slurp(const fs::path& p) {
-  auto v = testing::ReadWholeFile(p);
-  return std::string(v.begin(), v.end());
-}
-
 class CreateCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -132,7 +127,7 @@ class CreateCliTest : public ::testing::Test {
   }
 
   void ExpectNoSecretIn(const fs::path& file) {
-    std::string bytes = Slurp(file);
+    std::string bytes = testing::ReadTextFile(file);
     EXPECT_EQ(bytes.find(kSecretValue), std::string::npos) << file << " holds the secret variable";
     EXPECT_EQ(bytes.find(kPassword), std::string::npos) << file << " holds the password";
     EXPECT_EQ(bytes.find("PRIVATE KEY"), std::string::npos) << file << " holds a private key";
@@ -153,7 +148,7 @@ TEST_F(CreateCliTest, FullSpecToHybridIsoReadsBackEverything) {
   const fs::path log = dir_ / "out/media.create.log";
   ASSERT_TRUE(fs::exists(log)) << r.output;
   ExpectNoSecretIn(log);
-  std::string log_text = Slurp(log);
+  std::string log_text = testing::ReadTextFile(log);
   EXPECT_NE(log_text.find("variable OSDComputerName: LAB-01"), std::string::npos) << log_text;
   EXPECT_NE(log_text.find("variable DomainJoinPassword: ********"), std::string::npos);
   EXPECT_NE(log_text.find("prestart command: prestart\\run.cmd /quiet"), std::string::npos);
@@ -172,9 +167,9 @@ TEST_F(CreateCliTest, FullSpecToHybridIsoReadsBackEverything) {
                  x.string() + " && sha256sum -c --quiet mediaforge/SHA256SUMS");
     EXPECT_EQ(e.exit_code, 0) << e.output;
     // The BIOS loader the writer patched (boot information table) is listed as on the media.
-    EXPECT_NE(Slurp(x / "mediaforge/SHA256SUMS").find("  isolinux/isolinux.bin\n"),
+    EXPECT_NE(testing::ReadTextFile(x / "mediaforge/SHA256SUMS").find("  isolinux/isolinux.bin\n"),
               std::string::npos);
-    EXPECT_EQ(Slurp(x / "MediaLabel.txt"), "label=Configuration Manager\r\n");
+    EXPECT_EQ(testing::ReadTextFile(x / "MediaLabel.txt"), "label=Configuration Manager\r\n");
     EXPECT_TRUE(fs::exists(x / "autorun.inf"));
     EXPECT_TRUE(fs::exists(x / "mediaforge/prestart/run.cmd"));
     EXPECT_TRUE(fs::exists(x / "drivers/net/e1000.sys"));
@@ -217,7 +212,7 @@ TEST_F(CreateCliTest, ArchitectureMismatchIsRefusedBeforeWriting) {
 // x64 binary) boots on an x64 target but not on arm64, and the error names both.
 TEST_F(CreateCliTest, ArchitectureFromThePeHeader) {
   fs::path loader = dir_ / "boot/EFI/BOOT/BOOTX64.EFI";
-  std::string bytes = Slurp(loader);
+  std::string bytes = testing::ReadTextFile(loader);
   uint32_t pe_offset = 0;
   std::memcpy(&pe_offset, bytes.data() + 0x3C, 4);
   ASSERT_LT(pe_offset + 6, bytes.size());
@@ -264,11 +259,11 @@ TEST_F(CreateCliTest, ExistingIsoKeptOnFailure) {
   auto r = Create(spec);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(Json(r)["error"].get<std::string>().find("MF_TEST_UNSET_VARIABLE"), std::string::npos);
-  EXPECT_EQ(Slurp(dir_ / "out/media.iso"), "the old ISO");
+  EXPECT_EQ(testing::ReadTextFile(dir_ / "out/media.iso"), "the old ISO");
   spec = FullSpec();
   spec["target_architecture"] = "arm64";
   EXPECT_EQ(Create(spec).exit_code, 1);
-  EXPECT_EQ(Slurp(dir_ / "out/media.iso"), "the old ISO");
+  EXPECT_EQ(testing::ReadTextFile(dir_ / "out/media.iso"), "the old ISO");
   for (const auto& e : fs::directory_iterator(dir_ / "out")) {
     EXPECT_EQ(e.path().filename(), "media.iso") << "left behind: " << e.path();
   }

@@ -21,11 +21,6 @@ using testing::WriteWholeFile;
 
 constexpr char kShimLoader[] = "/usr/lib/shim/mmx64.efi";
 
-std::string Slurp(const fs::path& p) {
-  auto v = testing::ReadWholeFile(p);
-  return std::string(v.begin(), v.end());
-}
-
 class CreateUsbTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -70,20 +65,21 @@ TEST_F(CreateUsbTest, FormatFalseRemakesTheExistingVolumeInPlace) {
   auto made = RunMediaforge({"usb", (dir_ / "old").string(), stick, "--size", "64M"});
   ASSERT_EQ(made.exit_code, 0) << made.output;
   const std::string table_before = RunShell("sfdisk -d " + stick).output;
-  const std::string mbr_before = Slurp(stick).substr(0, 512);
+  const std::string mbr_before = testing::ReadTextFile(stick).substr(0, 512);
 
   auto r = Create(Spec({{"kind", "usb"}, {"target", "stick.img"}, {"format", false}}));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("made anew"), std::string::npos) << r.output;
   EXPECT_EQ(fs::file_size(stick), 64u << 20);
   EXPECT_EQ(RunShell("sfdisk -d " + stick).output, table_before);
-  EXPECT_EQ(Slurp(stick).substr(0, 512), mbr_before) << "the MBR was rewritten";
+  EXPECT_EQ(testing::ReadTextFile(stick).substr(0, 512), mbr_before) << "the MBR was rewritten";
   auto v = RunMediaforge({"verify", stick, "--json"});
   EXPECT_EQ(v.exit_code, 0) << v.output;
   EXPECT_NE(v.output.find("manifest"), std::string::npos) << v.output;
   auto shown = RunMediaforge({"media", "show", stick, "--json"});
   EXPECT_EQ(shown.exit_code, 0) << shown.output;
-  EXPECT_EQ(Slurp(stick).find("OLDFILE TXT"), std::string::npos) << "the old file is still listed";
+  EXPECT_EQ(testing::ReadTextFile(stick).find("OLDFILE TXT"), std::string::npos)
+      << "the old file is still listed";
   if (testing::HaveTool("fsck.fat")) {
     // The partition starts at 1 MiB (as `usb` made it).
     auto fsck =
@@ -102,20 +98,20 @@ TEST_F(CreateUsbTest, FormatFalseRefusesBeforeAnyByte) {
   std::string error = Error(r);
   EXPECT_NE(error.find(blank.string()), std::string::npos) << error;
   EXPECT_NE(error.find("byte offset 0"), std::string::npos) << error;
-  EXPECT_EQ(Slurp(blank), std::string(8 << 20, '\0'));
+  EXPECT_EQ(testing::ReadTextFile(blank), std::string(8 << 20, '\0'));
 
   // A FAT volume too small for the media: refused, naming the volume's offset; untouched.
   fs::create_directories(dir_ / "empty");
   const std::string small = (dir_ / "small.img").string();
   ASSERT_EQ(RunMediaforge({"usb", (dir_ / "empty").string(), small, "--size", "40M"}).exit_code, 0);
-  const std::string before = Slurp(small);
+  const std::string before = testing::ReadTextFile(small);
   testing::WritePatternFile(dir_ / "content/big.bin", 48 << 20, 4);
   r = Create(Spec({{"kind", "usb"}, {"target", "small.img"}, {"format", false}}));
   EXPECT_NE(r.exit_code, 0) << r.output;
   error = Error(r);
   EXPECT_NE(error.find(small), std::string::npos) << error;
   EXPECT_NE(error.find("byte offset"), std::string::npos) << error;
-  EXPECT_EQ(Slurp(small), before);
+  EXPECT_EQ(testing::ReadTextFile(small), before);
 
   // A missing target is not created.
   r = Create(Spec({{"kind", "usb"}, {"target", "missing.img"}, {"format", false}}));
@@ -142,7 +138,7 @@ TEST_F(CreateUsbTest, SplitWimPutsPartsOnTheStick) {
   EXPECT_NE(r.output.find("install.swm"), std::string::npos) << r.output;
   auto v = RunMediaforge({"verify", (dir_ / "stick.img").string(), "--json"});
   EXPECT_EQ(v.exit_code, 0) << v.output;
-  const std::string image = Slurp(dir_ / "stick.img");
+  const std::string image = testing::ReadTextFile(dir_ / "stick.img");
   EXPECT_NE(image.find("sources/install.swm\n"), std::string::npos) << "manifest lacks the part";
   EXPECT_NE(image.find("sources/install2.swm\n"), std::string::npos);
   EXPECT_EQ(image.find("sources/install.wim\n"), std::string::npos);

@@ -167,6 +167,11 @@ std::vector<char> ReadWholeFile(const fs::path& path) {
   return std::vector<char>(std::istreambuf_iterator<char>(in), {});
 }
 
+std::string ReadTextFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 void WriteWholeFile(const fs::path& path, std::string_view content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(content.data(), static_cast<std::streamsize>(content.size()));

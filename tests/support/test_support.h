@@ -58,6 +58,8 @@ std::string LastJsonLine(const std::string& output);
 // A file of `size` bytes with deterministic pseudo-random content from `seed`.
 void WritePatternFile(const std::filesystem::path& path, uint64_t size, uint64_t seed);
 std::vector<char> ReadWholeFile(const std::filesystem::path& path);
+// The same, as a string (logs, outputs, raw media bytes to search).
+std::string ReadTextFile(const std::filesystem::path& path);
 // The names in `dir` (not recursive), sorted: "nothing left behind" checks.
 std::vector<std::string> DirectoryEntries(const std::filesystem::path& dir);
 void WriteWholeFile(const std::filesystem::path& path, std::string_view content);
