@@ -13,18 +13,25 @@
 # read of the image alone and fio's direct write of the device alone; and dd), verify --image (floor: the
 # slower of reading the image and reading the device), capture of the device into an image file
 # (floor: the slower of reading the device and a direct write of as many bytes to a file). Prints
-# every round and min / median / max of each ratio. MEDIAFORGE_STAGE_TRACE=FILE adds the
-# engine's per-stage profile of every run to FILE.
+# every round and min / median / max of each ratio. Where the image and the loop device's file
+# share one disk the two streams of each tool compete, so the floor of doing both at once is
+# measured too (*_both: one fio running both streams together); IMAGE_DIR=/dev/shm puts the image
+# and capture's output in memory, leaving the device as the only floor. MEDIAFORGE_STAGE_TRACE=FILE
+# adds the engine's per-stage profile of every run to FILE.
 set -euo pipefail
 SIZE_MIB=${1:-2048}
 RUNS=${2:-5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MF=${MEDIAFORGE:-$ROOT/build/tools/mediaforge}
 WORK=$(mktemp -d /var/tmp/mf-compare-write.XXXXXX)
+# IMAGE_DIR: where the image (and capture's output) live; default beside the loop devices'
+# files. IMAGE_DIR=/dev/shm takes that side off the disk: the device alone is then the floor.
+IMG_DIR=$WORK
+[ -n "${IMAGE_DIR:-}" ] && IMG_DIR=$(mktemp -d "$IMAGE_DIR/mf-compare-write.XXXXXX")
 LOOPS=()
 cleanup() {
   for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null || true; done
-  rm -rf "$WORK"
+  rm -rf "$WORK" "$IMG_DIR"
 }
 trap cleanup EXIT INT TERM
 
@@ -34,8 +41,8 @@ for t in dd fio losetup lsblk openssl /usr/bin/time; do
 done
 
 echo "# image: ${SIZE_MIB} MiB random; runs: $RUNS (median); $(nproc) cores; $(uname -r)"
-head -c $((SIZE_MIB << 20)) /dev/urandom > "$WORK/img"
-cat "$WORK/img" > /dev/null
+head -c $((SIZE_MIB << 20)) /dev/urandom > "$IMG_DIR/img"
+cat "$IMG_DIR/img" > /dev/null
 for i in 0 1 2 3; do
   truncate -s $(((SIZE_MIB + 64) << 20)) "$WORK/disk$i"
   LOOPS+=("$(losetup -f --show --direct-io=on "$WORK/disk$i")")
@@ -48,9 +55,9 @@ if [ "${PAIRED:-0}" = 1 ]; then
   PAIRED_ERR=$WORK/err
   CAP_BYTES=$(blockdev --getsize64 "$DEV")
   echo "# paired cold rounds; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-  printf '%-5s %7s %7s %7s %7s | %7s %7s %7s | %7s %7s %7s | %s\n' round read_img fio_wr dd \
-    mf_wr rd_dev verify v_flr cap_rd cap_wr capture load
-  w_floor=""; w_dd=""; v_floor=""; c_floor=""; dd_slower=""
+  printf '%-5s %7s %7s %7s %7s %7s | %7s %7s %7s %7s | %7s %7s %7s %7s | %s\n' round read_img \
+    fio_wr wr_both dd mf_wr rd_dev v_flr rd_both verify cap_rd cap_wr c_both capture load
+  w_floor=""; w_dd=""; v_floor=""; c_floor=""; w_both=""; v_both=""; c_both=""
   for r in $(seq "$RUNS"); do
     row=()
     # Alternate the order of the tools between rounds so drift in the machine's load hits both.
@@ -59,30 +66,45 @@ if [ "${PAIRED:-0}" = 1 ]; then
       if [ "$part" = floor ]; then
         # The image read alone at its physical floor: direct, 8 reads of 1 MiB in flight (a cold
         # `cat` reads at the page cache's read-ahead, 2-4x slower than the disk on this machine).
-        cold; t_img=$(run_ms fio --name=r --filename="$WORK/img" --rw=read --bs=1M --iodepth=8 \
+        cold; t_img=$(run_ms fio --name=r --filename="$IMG_DIR/img" --rw=read --bs=1M --iodepth=8 \
           --ioengine=libaio --direct=1 --size="${SIZE_MIB}M")
         t_fio=$(run_ms fio --name=w --filename="$DEV" --rw=write --bs=1M --iodepth=8 \
           --ioengine=libaio --direct=1 --size="${SIZE_MIB}M" --end_fsync=1)
+        # Here the image and the loop device's backing file share one virtio disk, so each
+        # tool's two streams also compete with each other: the floor of doing both at once is
+        # the two fio streams run together (one fio, two jobs), measured as well.
+        cold; t_wboth=$(run_ms fio --ioengine=libaio --direct=1 --bs=1M --iodepth=8 \
+          --name=r --filename="$IMG_DIR/img" --rw=read --size="${SIZE_MIB}M" \
+          --name=w --filename="$DEV" --rw=write --size="${SIZE_MIB}M" --end_fsync=1)
+        cold; t_vboth=$(run_ms fio --ioengine=libaio --direct=1 --bs=1M --iodepth=8 --rw=read \
+          --size="${SIZE_MIB}M" --name=i --filename="$IMG_DIR/img" --name=d --filename="$DEV")
+        cold; t_cboth=$(run_ms fio --ioengine=libaio --direct=1 --bs=1M --iodepth=8 \
+          --name=r --filename="$DEV" --rw=read --size="$CAP_BYTES" \
+          --name=w --filename="$IMG_DIR/capfloor" --rw=write --size="$CAP_BYTES" --fallocate=none \
+          --end_fsync=1)
+        rm -f "$IMG_DIR/capfloor"
         cold; t_rdev=$(run_ms dd if="$DEV" of=/dev/null bs=4M iflag=direct count=$((SIZE_MIB / 4)))
         cold; t_crd=$(run_ms dd if="$DEV" of=/dev/null bs=4M iflag=direct)
-        t_cwr=$(run_ms dd if=/dev/zero of="$WORK/capfloor" bs=4M count=$((CAP_BYTES >> 22)) \
+        t_cwr=$(run_ms dd if=/dev/zero of="$IMG_DIR/capfloor" bs=4M count=$((CAP_BYTES >> 22)) \
           oflag=direct conv=fsync)
-        rm -f "$WORK/capfloor"
+        rm -f "$IMG_DIR/capfloor"
       else
-        cold; t_dd=$(run_ms dd if="$WORK/img" of="$DEV" bs=4M oflag=direct conv=fsync)
-        cold; t_mf=$(run_ms "$MF" write "$WORK/img" "$DEV" --yes --force --no-progress)
-        cold; t_ver=$(run_ms "$MF" verify "$DEV" --image "$WORK/img" --no-progress)
-        rm -f "$WORK/cap.img"; cold
-        t_cap=$(run_ms "$MF" capture "$DEV" -o "$WORK/cap.img" --no-progress)
-        rm -f "$WORK/cap.img"
+        cold; t_dd=$(run_ms dd if="$IMG_DIR/img" of="$DEV" bs=4M oflag=direct conv=fsync)
+        cold; t_mf=$(run_ms "$MF" write "$IMG_DIR/img" "$DEV" --yes --force --no-progress)
+        cold; t_ver=$(run_ms "$MF" verify "$DEV" --image "$IMG_DIR/img" --no-progress)
+        rm -f "$IMG_DIR/cap.img"; cold
+        t_cap=$(run_ms "$MF" capture "$DEV" -o "$IMG_DIR/cap.img" --no-progress)
+        rm -f "$IMG_DIR/cap.img"
       fi
     done
     fw=$(max_of "$t_img" "$t_fio"); fv=$(max_of "$t_img" "$t_rdev"); fc=$(max_of "$t_crd" "$t_cwr")
     w_floor+=" $(ratio "$t_mf" "$fw")"; w_dd+=" $(ratio "$t_mf" "$t_dd")"
     v_floor+=" $(ratio "$t_ver" "$fv")"; c_floor+=" $(ratio "$t_cap" "$fc")"
-    printf '%-5s %7s %7s %7s %7s | %7s %7s %7s | %7s %7s %7s | %s\n' "$r" "$t_img" "$t_fio" \
-      "$t_dd" "$t_mf" "$t_rdev" "$t_ver" "$fv" "$t_crd" "$t_cwr" "$t_cap" \
-      "$(cut -d' ' -f1 /proc/loadavg)"
+    w_both+=" $(ratio "$t_mf" "$t_wboth")"; v_both+=" $(ratio "$t_ver" "$t_vboth")"
+    c_both+=" $(ratio "$t_cap" "$t_cboth")"
+    printf '%-5s %7s %7s %7s %7s %7s | %7s %7s %7s %7s | %7s %7s %7s %7s | %s\n' "$r" "$t_img" \
+      "$t_fio" "$t_wboth" "$t_dd" "$t_mf" "$t_rdev" "$fv" "$t_vboth" "$t_ver" "$t_crd" "$t_cwr" \
+      "$t_cboth" "$t_cap" "$(cut -d' ' -f1 /proc/loadavg)"
   done
   echo
   echo "ratios over $RUNS rounds, min / median / max (goal):"
@@ -90,6 +112,10 @@ if [ "${PAIRED:-0}" = 1 ]; then
   echo "  write / dd:             $(spread "$w_dd")   (faster than dd in $(count_below 1 "$w_dd") of $RUNS rounds; >= 6 of 7)"
   echo "  verify --image / floor: $(spread "$v_floor")   (median <= 1.1)"
   echo "  capture / floor:        $(spread "$c_floor")   (median <= 1.15)"
+  echo "against both streams at once (one fio, the same disk; *_both columns):"
+  echo "  write / both:           $(spread "$w_both")"
+  echo "  verify --image / both:  $(spread "$v_both")"
+  echo "  capture / both:         $(spread "$c_both")"
   echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
   exit 0
 fi
@@ -109,24 +135,24 @@ median_seconds() {
 mbs() { awk -v b="$BYTES" -v s="$1" 'BEGIN {printf "%.0f", b / s / 1e6}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
-t_dd=$(median_seconds dd if="$WORK/img" of="$DEV" bs=4M oflag=direct conv=fsync)
+t_dd=$(median_seconds dd if="$IMG_DIR/img" of="$DEV" bs=4M oflag=direct conv=fsync)
 t_fio=$(median_seconds fio --name=w --filename="$DEV" --rw=write --bs=1M --iodepth=8 \
   --ioengine=libaio --direct=1 --size="${SIZE_MIB}M" --end_fsync=1)
-t_mf=$(median_seconds "$MF" write "$WORK/img" "$DEV" --yes --force --no-progress)
-t_mf_sha=$(median_seconds "$MF" write "$WORK/img" "$DEV" --yes --force --no-progress --sha256)
+t_mf=$(median_seconds "$MF" write "$IMG_DIR/img" "$DEV" --yes --force --no-progress)
+t_mf_sha=$(median_seconds "$MF" write "$IMG_DIR/img" "$DEV" --yes --force --no-progress --sha256)
 sha_rate=$(openssl speed -evp sha256 -seconds 2 -bytes 16384 2>/dev/null | awk '/^sha256/ {print $2}' | tr -d k)
 t_sha_floor=$(awk -v b="$BYTES" -v r="$sha_rate" 'BEGIN {printf "%.3f", b / (r * 1000)}')
-t_verify=$(median_seconds "$MF" verify "$DEV" --image "$WORK/img" --no-progress)
-t_read_img=$(median_seconds cat "$WORK/img")
+t_verify=$(median_seconds "$MF" verify "$DEV" --image "$IMG_DIR/img" --no-progress)
+t_read_img=$(median_seconds cat "$IMG_DIR/img")
 t_read_dev=$(median_seconds dd if="$DEV" of=/dev/null bs=4M iflag=direct count=$((SIZE_MIB / 4)))
-t_mf4=$(median_seconds "$MF" write "$WORK/img" "${LOOPS[@]}" --yes --force --no-progress)
-t_write_verify=$(median_seconds "$MF" write "$WORK/img" "$DEV" --yes --force --no-progress --verify)
+t_mf4=$(median_seconds "$MF" write "$IMG_DIR/img" "${LOOPS[@]}" --yes --force --no-progress)
+t_write_verify=$(median_seconds "$MF" write "$IMG_DIR/img" "$DEV" --yes --force --no-progress --verify)
 
 # Four targets sharing one backing disk measure that disk, not the fan-out: compare with four
 # dd's in parallel (the disk's own limit). Then four independent 200 MB/s devices (a blkio
 # throttle per loop device, like four USB sticks), where the fan-out itself is what is measured.
 dd4() {
-  for l in "${LOOPS[@]}"; do dd if="$WORK/img" of="$l" bs=4M oflag=direct conv=fsync 2>/dev/null & done
+  for l in "${LOOPS[@]}"; do dd if="$IMG_DIR/img" of="$l" bs=4M oflag=direct conv=fsync 2>/dev/null & done
   wait
 }
 t_dd4=$(median_seconds dd4)
@@ -136,7 +162,7 @@ if mkdir "$CG" 2>/dev/null; then
   for l in "${LOOPS[@]}"; do
     echo "$(lsblk -dno MAJ:MIN "$l" | tr -d ' ') 200000000" > "$CG/blkio.throttle.write_bps_device"
   done
-  head -c $((512 << 20)) "$WORK/img" > "$WORK/img512"
+  head -c $((512 << 20)) "$IMG_DIR/img" > "$WORK/img512"
   in_cg() { bash -c 'echo $$ > "$0/cgroup.procs"; shift; exec "$@"' "$CG" _ "$@"; }
   t_thr1=$(median_seconds in_cg "$MF" write "$WORK/img512" "$DEV" --yes --force --no-progress)
   t_thr4=$(median_seconds in_cg "$MF" write "$WORK/img512" "${LOOPS[@]}" --yes --force --no-progress)

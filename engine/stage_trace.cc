@@ -14,8 +14,8 @@ std::string TraceFile() {
   return f != nullptr ? f : "";
 }
 
-constexpr const char* kStageNames[] = {"source_read", "target_write", "target_read", "buffer_wait",
-                                       "writer_idle"};
+constexpr const char* kStageNames[] = {"source_read", "target_write", "target_read",
+                                       "buffer_wait", "writer_idle",  "hash"};
 static_assert(std::size(kStageNames) == static_cast<size_t>(Stage::kCount));
 
 }  // namespace

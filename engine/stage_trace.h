@@ -1,10 +1,10 @@
 // Per-stage profile of one streaming run (write, verify), for finding where time above the
 // physical floor goes on a noisy machine: for each stage (source reads, target writes, target
-// reads, waits for a free buffer, writers waiting for work) how many operations, their summed
-// time, the most in flight at once, and the time with at least one in flight (wall time minus
-// that is the stage's idle gap). Off unless the environment variable MEDIAFORGE_STAGE_TRACE
-// names a file; then one line per run is appended to it when the trace is destroyed. Counting
-// costs a mutex per 4 MiB block, nothing when off.
+// reads, waits for a free buffer, writers waiting for work, the in-order hash) how many operations,
+// their summed time, the most in flight at once, and the time with at least one in flight (wall
+// time minus that is the stage's idle gap). Off unless the environment variable
+// MEDIAFORGE_STAGE_TRACE names a file; then one line per run is appended to it when the trace is
+// destroyed. Counting costs a mutex per 4 MiB block, nothing when off.
 #pragma once
 
 #include <array>
@@ -15,7 +15,16 @@
 
 namespace mediaforge::engine {
 
-enum class Stage { kSourceRead, kTargetWrite, kTargetRead, kBufferWait, kWriterIdle, kCount };
+// kHash: the in-order SHA-256 / observer stage (one thread; it holds each buffer until done).
+enum class Stage {
+  kSourceRead,
+  kTargetWrite,
+  kTargetRead,
+  kBufferWait,
+  kWriterIdle,
+  kHash,
+  kCount
+};
 
 class StageTrace {
  public:

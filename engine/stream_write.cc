@@ -276,6 +276,7 @@ void WritePipeline::StartHasher() {
       for (auto it = waiting.begin(); it != waiting.end() && it->first == next;
            it = waiting.erase(it), ++next) {
         Slot* s = it->second;
+        StageTrace::Op op(trace_, Stage::kHash);
         if (s->chunk.write) {
           if (sha_) sha_->Update(s->buffer.span().first(s->length));
           if (options_.observe && s->length > 0 && !source_failed_) {

@@ -14,6 +14,7 @@ struct CaptureArgs {
   std::string source;
   std::string output;
   std::string block_size = "4M";
+  int buffers = 8;
   std::string bmap;  // --bmap OUT.bmap
   CommonFlags common;
 };
@@ -24,10 +25,12 @@ int RunCapture(RunContext& ctx, const CaptureArgs& args) {
   auto source = device::OpenTarget(args.source, {.write = false, .exclusive = false});
   if (!source.ok()) return ReportError(args.common, source.status());
   JobProgressLines progress(ctx, args.common, "capture");
-  auto r = engine::Capture(
-      **source, args.output,
-      {.block_size = *block, .progress = progress.Callback(), .cancel = &ctx.cancel},
-      DestinationOptionsFor(ctx, false));
+  auto r = engine::Capture(**source, args.output,
+                           {.block_size = *block,
+                            .buffers = args.buffers,
+                            .progress = progress.Callback(),
+                            .cancel = &ctx.cancel},
+                           DestinationOptionsFor(ctx, false));
   progress.Finish();
   if (!r.ok()) return ReportError(args.common, r.status());
   double mbs = r->seconds > 0 ? r->bytes / r->seconds / 1e6 : 0;
@@ -68,6 +71,8 @@ void AddCaptureCommand(CLI::App& app, RunContext& ctx) {
   cmd->add_option("-o,--output", args->output, "Image to write (replaced only when complete)")
       ->required();
   cmd->add_option("--block-size", args->block_size, "Read size (default 4M)");
+  cmd->add_option("--buffers", args->buffers, "Buffers in flight (default 8)")
+      ->check(CLI::Range(2, 64));
   cmd->add_option("--bmap", args->bmap,
                   "Also write a bmaptool-compatible block map (v2.0) of the captured image");
   AddCommonFlags(*cmd, args->common);
