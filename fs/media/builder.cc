@@ -78,8 +78,9 @@ uint64_t StagingNeed(const MediaSpec& spec) {
 }
 
 // Writes the generated files into staging/gen and returns that directory.
+// `sealing`: the key derived from the password (DeriveSealingKey), null without a password.
 absl::StatusOr<std::string> WriteGeneratedFiles(const MediaSpec& spec, PreparedMedia& media,
-                                                const Secrets& secrets,
+                                                const SealingKey* sealing,
                                                 const std::optional<MediaCertificate>& cert) {
   StagingArea& st = *media.staging;
   const std::string gen = "gen/";
@@ -99,8 +100,8 @@ absl::StatusOr<std::string> WriteGeneratedFiles(const MediaSpec& spec, PreparedM
         return p.status();
     }
     std::string plain = SecretPayloadJson(payload);
-    if (secrets.password) {
-      auto sealed = Seal(plain, secrets.password->view());
+    if (sealing) {
+      auto sealed = Seal(plain, *sealing);
       WipeString(plain);  // the variables in clear and the certificate's private key
       if (!sealed.ok()) return sealed.status();
       if (auto p = st.WriteFile(gen + MediaPath(kSealedFile), *sealed); !p.ok()) return p.status();
@@ -273,8 +274,21 @@ absl::StatusOr<PreparedMedia> PrepareMedia(const MediaSpec& spec, const BuildSet
   auto scanning = std::async(std::launch::async, [&spec, dir = media.boot.dir] {
     return ScanSources(spec, dir);
   });  // waited for on every path (the future's destructor)
+  // scrypt (the sealing key) on a thread of its own beside the certificate's RSA key
+  // generation: the two are the fixed CPU cost `create` adds before the stream (issue 10).
+  std::future<absl::StatusOr<SealingKey>> deriving;
+  if (spec.type == MediaType::kBootable && secrets->password) {
+    deriving = std::async(std::launch::async, [password = secrets->password->view()] {
+      return DeriveSealingKey(password);
+    });  // waited for on every path (the future's destructor)
+  }
   auto cert = MakeCertificate(spec, *secrets, settings.now);
   if (!cert.ok()) return cert.status();
+  std::optional<absl::StatusOr<SealingKey>> sealing;
+  if (deriving.valid()) {
+    sealing.emplace(deriving.get());
+    if (!sealing->ok()) return sealing->status();
+  }
 
   MediaFacts& f = media.facts;
   f.boot_image_id = media.boot.id;
@@ -296,7 +310,7 @@ absl::StatusOr<PreparedMedia> PrepareMedia(const MediaSpec& spec, const BuildSet
     media.findings.push_back("the boot image has no UEFI loader: BIOS only");
   }
 
-  auto gen = WriteGeneratedFiles(spec, media, *secrets, *cert);
+  auto gen = WriteGeneratedFiles(spec, media, sealing ? &**sealing : nullptr, *cert);
   if (!gen.ok()) return gen.status();
   auto scanned = scanning.get();
   if (!scanned.ok()) return scanned.status();

@@ -71,23 +71,44 @@ absl::StatusOr<std::string> Base64Decode(absl::string_view text) {
   return out;
 }
 
-absl::StatusOr<std::string> Seal(absl::string_view plaintext, absl::string_view password,
-                                 const KdfCost& cost) {
+absl::StatusOr<SealingKey> DeriveSealingKey(absl::string_view password, const KdfCost& cost) {
   if (password.empty()) return absl::InvalidArgumentError("the sealing password is empty");
-  std::string salt(kSaltBytes, '\0'), nonce(kNonceBytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), salt.size()) != 1 ||
-      RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()), nonce.size()) != 1) {
+  SealingKey out;
+  out.cost = cost;
+  out.salt.assign(kSaltBytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.salt.data()), out.salt.size()) != 1) {
     return absl::InternalError("no random bytes from OpenSSL");
   }
-  auto key = DeriveKey(password, salt, cost);
+  auto key = DeriveKey(password, out.salt, cost);
   if (!key.ok()) return key.status();
+  out.key.emplace(std::move(*key));  // wipes the string it was taken from
+  return out;
+}
+
+absl::StatusOr<std::string> Seal(absl::string_view plaintext, absl::string_view password,
+                                 const KdfCost& cost) {
+  auto key = DeriveSealingKey(password, cost);
+  if (!key.ok()) return key.status();
+  return Seal(plaintext, *key);
+}
+
+absl::StatusOr<std::string> Seal(absl::string_view plaintext, const SealingKey& sealing) {
+  if (!sealing.key || sealing.key->size() != kKeyBytes || sealing.salt.size() != kSaltBytes) {
+    return absl::InvalidArgumentError("sealing key not derived");
+  }
+  const KdfCost& cost = sealing.cost;
+  const std::string& salt = sealing.salt;
+  std::string nonce(kNonceBytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()), nonce.size()) != 1) {
+    return absl::InternalError("no random bytes from OpenSSL");
+  }
   std::string salt_b64 = Base64Encode(salt);
   std::string aad = Header(cost, salt_b64);
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   std::string cipher(plaintext.size(), '\0');
   std::string tag(kTagBytes, '\0');
   int len = 0, final_len = 0;
-  auto* k = reinterpret_cast<const unsigned char*>(key->data());
+  auto* k = reinterpret_cast<const unsigned char*>(sealing.key->view().data());
   auto* iv = reinterpret_cast<const unsigned char*>(nonce.data());
   if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) != 1 ||
@@ -103,7 +124,6 @@ absl::StatusOr<std::string> Seal(absl::string_view plaintext, absl::string_view 
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, tag.data()) != 1) {
     return absl::InternalError("AES-256-GCM sealing failed (OpenSSL)");
   }
-  OPENSSL_cleanse(key->data(), key->size());
   nlohmann::ordered_json j = {{"format", kFormat},
                               {"kdf", "scrypt"},
                               {"n", cost.n},

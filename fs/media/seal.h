@@ -7,10 +7,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "fs/media/secret_buffer.h"
 
 namespace mediaforge::media {
 
@@ -22,7 +24,20 @@ struct KdfCost {
   uint32_t p = 1;
 };
 
-// Returns the envelope (JSON text). `password` must not be empty.
+// The AES key derived from a password with a fresh random salt, ready to seal. Deriving it is
+// the slow step (scrypt), so `create` derives it on a thread of its own beside the certificate's
+// key generation (issue 10). The key bytes are held as a SecretString (locked, wiped).
+struct SealingKey {
+  KdfCost cost;
+  std::string salt;  // kSaltBytes random bytes
+  std::optional<SecretString> key;
+};
+// `password` must not be empty.
+absl::StatusOr<SealingKey> DeriveSealingKey(absl::string_view password, const KdfCost& cost = {});
+
+// Returns the envelope (JSON text), sealed with `key` and a fresh random nonce.
+absl::StatusOr<std::string> Seal(absl::string_view plaintext, const SealingKey& key);
+// The same, deriving the key first. `password` must not be empty.
 absl::StatusOr<std::string> Seal(absl::string_view plaintext, absl::string_view password,
                                  const KdfCost& cost = {});
 

@@ -28,6 +28,22 @@ TEST(SealTest, SaltAndNonceDifferEachTime) {
   EXPECT_NE(nlohmann::json::parse(*a)["salt"], nlohmann::json::parse(*b)["salt"]);
 }
 
+// `create` derives the key ahead (beside the certificate's key generation) and seals with it:
+// the envelope opens with the password alone, and each seal gets its own nonce.
+TEST(SealTest, KeyDerivedAheadSealsWhatThePasswordOpens) {
+  auto key = DeriveSealingKey("correct horse");
+  ASSERT_TRUE(key.ok()) << key.status();
+  ASSERT_TRUE(key->key.has_value());
+  auto a = Seal("first", *key), b = Seal("second", *key);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(nlohmann::json::parse(*a)["salt"], nlohmann::json::parse(*b)["salt"]);
+  EXPECT_NE(nlohmann::json::parse(*a)["nonce"], nlohmann::json::parse(*b)["nonce"]);
+  EXPECT_EQ(Unseal(*a, "correct horse").value_or(""), "first");
+  EXPECT_EQ(Unseal(*b, "correct horse").value_or(""), "second");
+  EXPECT_TRUE(absl::IsInvalidArgument(DeriveSealingKey("").status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(Seal("x", SealingKey{}).status()));
+}
+
 TEST(SealTest, WrongPasswordIsPermissionDenied) {
   auto env = Seal("x", "right");
   ASSERT_TRUE(env.ok());
