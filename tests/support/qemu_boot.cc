@@ -48,7 +48,9 @@ namespace {
 
 // Firmware and loaders (SeaBIOS, isolinux) draw on the serial console with ANSI cursor moves,
 // which can land in the middle of a marker ("MF-ISO-ISOLINUX\x1b[11;15H-READ-CONFIG"): compare
-// markers against the text with CSI sequences (ESC [ params final-byte) taken out.
+// markers against the text with CSI sequences (ESC [ params final-byte) taken out, and carriage
+// returns too: SeaBIOS's serial console moves the cursor with "\r\x1b[11;02H" between two
+// characters of SYSLINUX's SAY line ("M\r\x1b[11;02HEDIAFORGE-USB-BIOS-OK", seen under load).
 std::string WithoutTerminalControls(const std::string& out) {
   std::string text;
   text.reserve(out.size());
@@ -58,6 +60,7 @@ std::string WithoutTerminalControls(const std::string& out) {
       while (i < out.size() && !(out[i] >= 0x40 && out[i] <= 0x7e)) ++i;
       continue;
     }
+    if (out[i] == '\r') continue;
     text.push_back(out[i]);
   }
   return text;
