@@ -25,13 +25,11 @@ class OvmfBoot : public ::testing::TestWithParam<UefiCase> {};
 
 TEST_P(OvmfBoot, BootsGrubEfiFromOurVolume) {
   MF_REQUIRE_BOOT(testing::Firmware::kUefi);
-  if (auto why = testing::GrubUnavailable("x86_64-efi"); !why.empty()) GTEST_SKIP() << why;
+  MF_REQUIRE_GRUB("x86_64-efi");
   TempDir dir;
-  fs::create_directories(dir / "src/EFI/BOOT");
   std::string why;
-  ASSERT_TRUE(testing::BuildGrubEfiStandalone((dir / "src/EFI/BOOT/BOOTX64.EFI").string(),
-                                              testing::MarkerGrubConfig("MEDIAFORGE-FAT-UEFI-OK"),
-                                              &why))
+  ASSERT_TRUE(testing::BuildGrubEfiDefaultLoader(
+      dir / "src", testing::MarkerGrubConfig("MEDIAFORGE-FAT-UEFI-OK"), &why))
       << why;
   const std::string img = (dir / "esp.img").string();
   std::vector<std::string> args = {img,       "--from", (dir / "src").string(),

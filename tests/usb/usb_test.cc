@@ -231,15 +231,12 @@ TEST(UsbBadInput, NonRemovableDeviceRefusedAndUnchanged) {
 
 TEST(UsbBoot, OvmfBootsBootx64FromTheStick) {
   MF_REQUIRE_BOOT(testing::Firmware::kUefi);
-  std::string gwhy = testing::GrubUnavailable("x86_64-efi");
-  if (!gwhy.empty()) GTEST_SKIP() << gwhy;
+  MF_REQUIRE_GRUB("x86_64-efi");
   TempDir dir;
   fs::path src = dir / "src";
-  fs::create_directories(src / "EFI" / "BOOT");
   std::string why;
-  ASSERT_TRUE(testing::BuildGrubEfiStandalone((src / "EFI" / "BOOT" / "BOOTX64.EFI").string(),
-                                              testing::MarkerGrubConfig("MEDIAFORGE-USB-UEFI-OK"),
-                                              &why))
+  ASSERT_TRUE(testing::BuildGrubEfiDefaultLoader(
+      src, testing::MarkerGrubConfig("MEDIAFORGE-USB-UEFI-OK"), &why))
       << why;
   for (std::string scheme : {"mbr", "gpt"}) {
     std::string img = (dir / ("stick-" + scheme + ".img")).string();
@@ -340,16 +337,13 @@ TEST(UsbFromIso, XorrisoIsoWithLoaderOnlyInEfiImageBootsOnOvmf) {
   MF_REQUIRE_TOOL("mkfs.fat");
   MF_REQUIRE_TOOL("mcopy");
   MF_REQUIRE_BOOT(testing::Firmware::kUefi);
-  std::string gwhy = testing::GrubUnavailable("x86_64-efi");
-  if (!gwhy.empty()) GTEST_SKIP() << gwhy;
+  MF_REQUIRE_GRUB("x86_64-efi");
   TempDir dir;
-  fs::create_directories(dir / "efi" / "EFI" / "BOOT");
   fs::create_directories(dir / "tree" / "boot");
   fs::create_directories(dir / "tree" / "live");
   std::string why;
-  ASSERT_TRUE(testing::BuildGrubEfiStandalone((dir / "efi/EFI/BOOT/BOOTX64.EFI").string(),
-                                              testing::MarkerGrubConfig("MEDIAFORGE-ISO2USB-OK"),
-                                              &why))
+  ASSERT_TRUE(testing::BuildGrubEfiDefaultLoader(
+      dir / "efi", testing::MarkerGrubConfig("MEDIAFORGE-ISO2USB-OK"), &why))
       << why;
   testing::WritePatternFile(dir / "tree" / "live" / "filesystem.squashfs", 5'000'000, 9);
   testing::WriteWholeFile(dir / "tree" / "README.diskdefines", "#define DISKNAME Test\n");
