@@ -38,9 +38,8 @@ TEST_P(OvmfBoot, BootsGrubEfiFromOurVolume) {
   auto r = Format(args);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("\"type\":\"" + GetParam().type + "\""), std::string::npos) << r.output;
-  auto boot = testing::BootAndWaitForMarker(img, "MEDIAFORGE-FAT-UEFI-OK",
-                                            {.firmware = testing::Firmware::kUefi});
-  EXPECT_TRUE(boot.marker_seen) << boot.command << "\n" << boot.console;
+  testing::ExpectBootsToMarker(img, "MEDIAFORGE-FAT-UEFI-OK",
+                               {.firmware = testing::Firmware::kUefi});
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -56,9 +55,8 @@ TEST(Boot, SeabiosRunsTheDefaultBootCode) {
   const std::string img = (dir / "plain.img").string();
   auto r = Format({img, "--size", "64M"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto boot = testing::BootAndWaitForMarker(
-      img, "Not a bootable disk", {.firmware = testing::Firmware::kBios, .timeout_seconds = 60});
-  EXPECT_TRUE(boot.marker_seen) << boot.command << "\n" << boot.console;
+  testing::ExpectBootsToMarker(img, "Not a bootable disk",
+                               {.firmware = testing::Firmware::kBios, .timeout_seconds = 60});
 }
 
 }  // namespace

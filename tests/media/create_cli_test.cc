@@ -23,14 +23,11 @@ using testing::WriteWholeFile;
 
 constexpr char kPassword[] = "Med1a-Pa55word-XYZZY";
 constexpr char kSecretValue[] = "Dj0in-S3cret-PLUGH";
-constexpr char kShimLoader[] = "/usr/lib/shim/mmx64.efi";
 
 class CreateCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(kShimLoader)) GTEST_SKIP() << "no x64 EFI binary at " << kShimLoader;
-    fs::create_directories(dir_ / "boot/EFI/BOOT");
-    fs::copy_file(kShimLoader, dir_ / "boot/EFI/BOOT/BOOTX64.EFI");
+    if (auto why = testing::MakeBootImageTree(dir_ / "boot"); !why.empty()) GTEST_SKIP() << why;
     fs::create_directories(dir_ / "boot/isolinux");
     testing::WritePatternFile(dir_ / "boot/isolinux/isolinux.bin", 8192, 1);
     fs::create_directories(dir_ / "drivers/net");

@@ -19,7 +19,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using testing::LoopDevice;
 
-constexpr char kShimLoader[] = "/usr/lib/shim/mmx64.efi";
 constexpr uint64_t kStick = 64ull << 20;
 
 std::vector<json> JsonLines(const std::string& output) {
@@ -39,9 +38,7 @@ std::string Sha256Of(const std::vector<char>& bytes, uint64_t length) {
 class StationSpecTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(kShimLoader)) GTEST_SKIP() << "no x64 EFI binary at " << kShimLoader;
-    fs::create_directories(dir_ / "boot/EFI/BOOT");
-    fs::copy_file(kShimLoader, dir_ / "boot/EFI/BOOT/BOOTX64.EFI");
+    if (auto why = testing::MakeBootImageTree(dir_ / "boot"); !why.empty()) GTEST_SKIP() << why;
     fs::create_directories(dir_ / "boot/isolinux");
     testing::WritePatternFile(dir_ / "boot/isolinux/isolinux.bin", 8192, 1);
     fs::create_directories(dir_ / "drivers/net");

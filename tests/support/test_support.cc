@@ -141,6 +141,14 @@ std::string LastJsonLine(const std::string& output) {
   return output.substr(start, output.find('\n', start) - start);
 }
 
+std::string MakeBootImageTree(const fs::path& boot) {
+  constexpr char kLoader[] = "/usr/lib/shim/mmx64.efi";
+  if (!fs::exists(kLoader)) return std::string("no x64 EFI binary at ") + kLoader;
+  fs::create_directories(boot / "EFI/BOOT");
+  fs::copy_file(kLoader, boot / "EFI/BOOT/BOOTX64.EFI");
+  return "";
+}
+
 void WritePatternFile(const fs::path& path, uint64_t size, uint64_t seed) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   std::mt19937_64 rng(seed);

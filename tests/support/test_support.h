@@ -64,6 +64,10 @@ std::string ReadTextFile(const std::filesystem::path& path);
 std::vector<std::string> DirectoryEntries(const std::filesystem::path& dir);
 void WriteWholeFile(const std::filesystem::path& path, std::string_view content);
 
+// The UEFI side of a boot image for `create` specs: a real x64 EFI binary (shim's MokManager)
+// copied as `boot`/EFI/BOOT/BOOTX64.EFI. "" on success, else why not (no such binary here).
+std::string MakeBootImageTree(const std::filesystem::path& boot);
+
 // A loop device over a file, attached by this object and detached by it in every exit path.
 class LoopDevice {
  public:
