@@ -11,25 +11,19 @@
 
 #include "device/sha256.h"
 #include "nlohmann/json.hpp"
+#include "tests/station/station_cli_support.h"
 #include "tests/support/test_support.h"
 
 namespace mediaforge {
 namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
+using testing::Finals;
+using testing::JsonLines;
+using testing::LastJson;
 using testing::LoopDevice;
 
 constexpr uint64_t kStick = 64ull << 20;
-
-std::vector<json> JsonLines(const std::string& output) {
-  std::vector<json> out;
-  std::istringstream in(output);
-  for (std::string line; std::getline(in, line);) {
-    auto j = json::parse(line, nullptr, false);
-    if (!j.is_discarded() && j.is_object()) out.push_back(j);
-  }
-  return out;
-}
 
 std::string Sha256Of(const std::vector<char>& bytes, uint64_t length) {
   return device::Sha256Hex(std::as_bytes(std::span(bytes.data(), length)));
@@ -84,14 +78,7 @@ class StationSpecTest : public ::testing::Test {
     a.insert(a.end(), extra.begin(), extra.end());
     return testing::RunMediaforge(a, 600);
   }
-  // Final state events by backing file, and the start event.
-  static std::map<std::string, json> Finals(const std::vector<json>& events) {
-    std::map<std::string, json> out;
-    for (const auto& e : events) {
-      if (e.value("event", "") == "state" && e.contains("ok")) out[e.value("backing_file", "")] = e;
-    }
-    return out;
-  }
+  // The start event.
   static json Start(const std::vector<json>& events) {
     for (const auto& e : events) {
       if (e.value("event", "") == "start") return e;
@@ -146,7 +133,7 @@ TEST_F(StationSpecTest, BuiltOnceWrittenToEveryStickVerifiedAndRecorded) {
   auto history = testing::RunMediaforge(
       {"station", "--history", "--json", "--db", (dir_ / "station.sqlite").string()});
   ASSERT_EQ(history.exit_code, 0) << history.output;
-  json h = json::parse(testing::LastJsonLine(history.output));
+  json h = LastJson(history.output);
   ASSERT_EQ(h["records"].size(), 2u) << h.dump();
   for (const auto& rec : h["records"]) {
     EXPECT_EQ(rec["spec"], fs::absolute(spec).string());

@@ -1,0 +1,40 @@
+// What `mediaforge station --json` printed, for the station's CLI tests: its JSON lines, the
+// final state of each stick, and the one object of `--history --json`.
+#pragma once
+
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+#include "tests/support/test_support.h"
+
+namespace mediaforge::testing {
+
+// Every line of `output` that is a JSON object (human text on stderr is interleaved).
+inline std::vector<nlohmann::json> JsonLines(const std::string& output) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(output);
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.is_object()) out.push_back(j);
+  }
+  return out;
+}
+
+// The final state event of each stick, by backing file.
+inline std::map<std::string, nlohmann::json> Finals(const std::vector<nlohmann::json>& events) {
+  std::map<std::string, nlohmann::json> out;
+  for (const auto& e : events) {
+    if (e.value("event", "") == "state" && e.contains("ok")) out[e.value("backing_file", "")] = e;
+  }
+  return out;
+}
+
+// The last JSON object of a run's output (LastJsonLine), parsed.
+inline nlohmann::json LastJson(const std::string& output) {
+  return nlohmann::json::parse(LastJsonLine(output));
+}
+
+}  // namespace mediaforge::testing
