@@ -212,6 +212,13 @@ std::optional<LoopDevice> LoopDevice::Attach(const fs::path& backing, bool parts
   return LoopDevice(dev);
 }
 
+std::optional<LoopDevice> LoopDevice::AttachBlank(const fs::path& backing, uint64_t size,
+                                                  bool partscan, bool direct_io, std::string* why) {
+  { std::ofstream(backing, std::ios::binary | std::ios::trunc).close(); }
+  fs::resize_file(backing, size);
+  return Attach(backing, partscan, direct_io, why);
+}
+
 LoopDevice::LoopDevice(LoopDevice&& other) noexcept : path_(std::move(other.path_)) {
   other.path_.clear();
 }

@@ -76,6 +76,9 @@ class LoopDevice {
   // /dev/loop-control, losetup failing).
   static std::optional<LoopDevice> Attach(const std::filesystem::path& backing, bool partscan,
                                           bool direct_io, std::string* why);
+  // The same over a blank `backing` made first: `size` bytes of zeros (sparse).
+  static std::optional<LoopDevice> AttachBlank(const std::filesystem::path& backing, uint64_t size,
+                                               bool partscan, bool direct_io, std::string* why);
   LoopDevice(LoopDevice&& other) noexcept;
   LoopDevice& operator=(LoopDevice&&) = delete;
   ~LoopDevice();

@@ -23,17 +23,11 @@ nlohmann::json LastJson(const std::string& output) {
   return nlohmann::json::parse(testing::LastJsonLine(output), nullptr, false);
 }
 
-void MakeZeroFile(const std::filesystem::path& p, uint64_t size) {
-  { std::ofstream f(p); }
-  std::filesystem::resize_file(p, size);
-}
-
 TEST(CliWrite, LoopDeviceWriteVerifyIsByteIdentical) {
   TempDir dir;
   testing::WritePatternFile(dir / "img", 24 << 20, 4);
-  MakeZeroFile(dir / "disk", 32 << 20);
   std::string why;
-  auto loop = testing::LoopDevice::Attach(dir / "disk", false, true, &why);
+  auto loop = testing::LoopDevice::AttachBlank(dir / "disk", 32 << 20, false, true, &why);
   if (!loop) GTEST_SKIP() << why;
   auto r = Cli({"write", (dir / "img").string(), loop->path(), "--verify", "--sha256", "--yes",
                 "--force", "--json"});
@@ -77,9 +71,8 @@ TEST(CliWrite, UnknownSizeImageRunningOutOfDeviceNamesTheOffset) {
   TempDir dir;
   testing::WritePatternFile(dir / "img", 6 << 20, 7);
   ASSERT_EQ(testing::RunShell("gzip -1 '" + (dir / "img").string() + "'").exit_code, 0);
-  MakeZeroFile(dir / "disk", 4 << 20);
   std::string why;
-  auto loop = testing::LoopDevice::Attach(dir / "disk", false, true, &why);
+  auto loop = testing::LoopDevice::AttachBlank(dir / "disk", 4 << 20, false, true, &why);
   if (!loop) GTEST_SKIP() << why;
   auto r = Cli({"write", (dir / "img.gz").string(), loop->path(), "--yes", "--force", "--json"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
