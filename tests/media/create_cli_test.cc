@@ -27,11 +27,9 @@ constexpr char kSecretValue[] = "Dj0in-S3cret-PLUGH";
 class CreateCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (auto why = testing::MakeBootImageTree(dir_ / "boot"); !why.empty()) GTEST_SKIP() << why;
-    fs::create_directories(dir_ / "boot/isolinux");
-    testing::WritePatternFile(dir_ / "boot/isolinux/isolinux.bin", 8192, 1);
-    fs::create_directories(dir_ / "drivers/net");
-    testing::WritePatternFile(dir_ / "drivers/net/e1000.sys", 300000, 2);
+    if (auto why = testing::MakeSampleMediaSources(dir_.path(), 300000); !why.empty()) {
+      GTEST_SKIP() << why;
+    }
     fs::create_directories(dir_ / "prestart");
     WriteWholeFile(dir_ / "prestart/run.cmd", "@echo prestart\r\n");
     WriteWholeFile(dir_ / "password.txt", std::string(kPassword) + "\n");

@@ -16,7 +16,6 @@ namespace {
 namespace fs = std::filesystem;
 using testing::RunMediaforge;
 using testing::RunShell;
-using testing::TempDir;
 using testing::WriteWholeFile;
 
 class CreateUsbTest : public ::testing::Test {
@@ -49,7 +48,7 @@ class CreateUsbTest : public ::testing::Test {
     return j["error"].is_string() ? j["error"].get<std::string>() : r.output;
   }
 
-  TempDir dir_;
+  testing::TempDir dir_;
 };
 
 TEST_F(CreateUsbTest, FormatFalseRemakesTheExistingVolumeInPlace) {

@@ -18,10 +18,6 @@ namespace mediaforge {
 namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-using testing::Finals;
-using testing::JsonLines;
-using testing::LastJson;
-using testing::LoopDevice;
 
 constexpr uint64_t kStick = 64ull << 20;
 
@@ -32,11 +28,9 @@ std::string Sha256Of(const std::vector<char>& bytes, uint64_t length) {
 class StationSpecTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (auto why = testing::MakeBootImageTree(dir_ / "boot"); !why.empty()) GTEST_SKIP() << why;
-    fs::create_directories(dir_ / "boot/isolinux");
-    testing::WritePatternFile(dir_ / "boot/isolinux/isolinux.bin", 8192, 1);
-    fs::create_directories(dir_ / "drivers/net");
-    testing::WritePatternFile(dir_ / "drivers/net/e1000.sys", 3 << 20, 2);
+    if (auto why = testing::MakeSampleMediaSources(dir_.path(), 3 << 20); !why.empty()) {
+      GTEST_SKIP() << why;
+    }
     ::setenv("MF_TEST_STATION_PASSWORD", "Stat1on-Pa55", 1);
   }
 
@@ -89,9 +83,9 @@ class StationSpecTest : public ::testing::Test {
   testing::TempDir dir_;
 };
 
-#define ATTACH(var, path)                                        \
-  std::string why_##var;                                         \
-  auto var = LoopDevice::Attach(path, false, false, &why_##var); \
+#define ATTACH(var, path)                                                 \
+  std::string why_##var;                                                  \
+  auto var = testing::LoopDevice::Attach(path, false, false, &why_##var); \
   if (!var) GTEST_SKIP() << "needs loop devices: " << why_##var;
 
 TEST_F(StationSpecTest, BuiltOnceWrittenToEveryStickVerifiedAndRecorded) {
@@ -104,7 +98,7 @@ TEST_F(StationSpecTest, BuiltOnceWrittenToEveryStickVerifiedAndRecorded) {
   ATTACH(lb, b);
   auto r = Station(spec);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto events = JsonLines(r.output);
+  auto events = testing::JsonLines(r.output);
   const json start = Start(events);
   const uint64_t bytes = start.value("bytes", uint64_t{0});
   ASSERT_GT(bytes, 0u) << r.output;
@@ -112,7 +106,7 @@ TEST_F(StationSpecTest, BuiltOnceWrittenToEveryStickVerifiedAndRecorded) {
   auto spec_bytes = testing::ReadWholeFile(spec);
   const std::string spec_sha = Sha256Of(spec_bytes, spec_bytes.size());
   EXPECT_EQ(start.value("spec_sha256", ""), spec_sha);
-  auto finals = Finals(events);
+  auto finals = testing::Finals(events);
   ASSERT_EQ(finals.size(), 2u) << r.output;
   const uint64_t written = finals[a.string()].value("bytes", uint64_t{0});
   for (const fs::path& s : {a, b}) {
@@ -133,7 +127,7 @@ TEST_F(StationSpecTest, BuiltOnceWrittenToEveryStickVerifiedAndRecorded) {
   auto history = testing::RunMediaforge(
       {"station", "--history", "--json", "--db", (dir_ / "station.sqlite").string()});
   ASSERT_EQ(history.exit_code, 0) << history.output;
-  json h = LastJson(history.output);
+  json h = testing::LastJson(history.output);
   ASSERT_EQ(h["records"].size(), 2u) << h.dump();
   for (const auto& rec : h["records"]) {
     EXPECT_EQ(rec["spec"], fs::absolute(spec).string());
@@ -146,7 +140,7 @@ TEST_F(StationSpecTest, BuiltOnceWrittenToEveryStickVerifiedAndRecorded) {
   // earlier copy, so only what changed is written.
   auto again = Station(spec);
   ASSERT_EQ(again.exit_code, 0) << again.output;
-  auto finals2 = Finals(JsonLines(again.output));
+  auto finals2 = testing::Finals(testing::JsonLines(again.output));
   ASSERT_EQ(finals2.size(), 2u) << again.output;
   for (const fs::path& s : {a, b}) {
     const json& e = finals2[s.string()];
@@ -169,7 +163,7 @@ TEST_F(StationSpecTest, PreflightFailuresTouchNoStick) {
   EXPECT_EQ(no_password.exit_code, 2) << no_password.output;
   EXPECT_NE(no_password.output.find("MF_TEST_STATION_PASSWORD"), std::string::npos)
       << no_password.output;
-  EXPECT_TRUE(Start(JsonLines(no_password.output)).empty()) << "the station never started";
+  EXPECT_TRUE(Start(testing::JsonLines(no_password.output)).empty()) << "the station never started";
   ::setenv("MF_TEST_STATION_PASSWORD", "Stat1on-Pa55", 1);
 
   json expired = Spec();

@@ -149,6 +149,15 @@ std::string MakeBootImageTree(const fs::path& boot) {
   return "";
 }
 
+std::string MakeSampleMediaSources(const fs::path& dir, uint64_t driver_bytes) {
+  if (std::string why = MakeBootImageTree(dir / "boot"); !why.empty()) return why;
+  fs::create_directories(dir / "boot/isolinux");
+  WritePatternFile(dir / "boot/isolinux/isolinux.bin", 8192, 1);
+  fs::create_directories(dir / "drivers/net");
+  WritePatternFile(dir / "drivers/net/e1000.sys", driver_bytes, 2);
+  return "";
+}
+
 void WritePatternFile(const fs::path& path, uint64_t size, uint64_t seed) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   std::mt19937_64 rng(seed);
