@@ -25,32 +25,19 @@ StickJobOptions Options() {
 
 TEST(StickRemoved, VanishingMidWriteNamesTheOffsetAndOthersFinish) {
   Fixture f;
-  std::vector<std::string> disks(3);
-  for (int i = 0; i < 3; ++i) {
-    if (!f.Disk(absl::StrCat("stick", i, ".img"), &disks[i])) {
-      GTEST_SKIP() << "needs loop devices: " << f.why;
-    }
-  }
   constexpr uint64_t kGoneAt = 5ull << 20;
-  std::vector<StickResult> results(3);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 3; ++i) {
-    threads.emplace_back([&, i] {
-      StickJobOptions o = Options();
-      if (i == 1) {
-        device::FaultPlan plan;
-        plan.vanish_after_bytes = kGoneAt;
-        o.wrap = Faulty(plan);
-      }
-      results[i] = RunStickJob(f.infos[disks[i]], f.Maker(), o, nullptr);
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(results[0].state, StickState::kWritten) << results[0].error;
-  EXPECT_EQ(results[2].state, StickState::kWritten) << results[2].error;
-  EXPECT_TRUE(ImageOnDisk(f, disks[0]));
-  EXPECT_TRUE(ImageOnDisk(f, disks[2]));
-  const StickResult& gone = results[1];
+  auto run = RunThreeSticks(f, [&](int i) {
+    StickJobOptions o = Options();
+    if (i == 1) {
+      device::FaultPlan plan;
+      plan.vanish_after_bytes = kGoneAt;
+      o.wrap = Faulty(plan);
+    }
+    return o;
+  });
+  if (!run) GTEST_SKIP() << "needs loop devices: " << f.why;
+  ExpectNeighboursWritten(f, *run);
+  const StickResult& gone = run->results[1];
   EXPECT_EQ(gone.state, StickState::kRemoved) << gone.error;
   EXPECT_FALSE(gone.ok());
   ASSERT_TRUE(gone.error_offset.has_value()) << gone.error;
