@@ -1,5 +1,5 @@
 // What `mediaforge station --json` printed, for the station's CLI tests: its JSON lines, the
-// final state of each stick, and the one object of `--history --json`.
+// final state of each stick (the one object of `--history --json`: LastJson, cli_json.h).
 #pragma once
 
 #include <map>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "nlohmann/json.hpp"
+#include "tests/support/cli_json.h"
 #include "tests/support/test_support.h"
 
 namespace mediaforge::testing {
@@ -30,11 +31,6 @@ inline std::map<std::string, nlohmann::json> Finals(const std::vector<nlohmann::
     if (e.value("event", "") == "state" && e.contains("ok")) out[e.value("backing_file", "")] = e;
   }
   return out;
-}
-
-// The last JSON object of a run's output (LastJsonLine), parsed.
-inline nlohmann::json LastJson(const std::string& output) {
-  return nlohmann::json::parse(LastJsonLine(output));
 }
 
 }  // namespace mediaforge::testing

@@ -14,6 +14,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/pe/pe_test_util.h"
 #include "tests/support/boot_payloads.h"
+#include "tests/support/cli_json.h"
 #include "tests/support/qemu_boot.h"
 #include "tests/support/test_support.h"
 
@@ -26,10 +27,6 @@ using testing::TempDir;
 
 testing::CommandResult Cli(std::vector<std::string> args) {
   return testing::RunMediaforge(std::move(args));
-}
-
-nlohmann::json LastJson(const std::string& output) {
-  return nlohmann::json::parse(testing::LastJsonLine(output), nullptr, false);
 }
 
 // A small tree with nested directories, a long name and an empty file.
@@ -65,7 +62,7 @@ TEST(UsbImage, MbrStickPassesOutsideJudges) {
   auto r = Cli({"usb", src.string(), img, "--label", "DEPLOY", "--size", "96M", "--verify",
                 "--date", "1700000000", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto j = LastJson(r.output);
+  auto j = testing::LastJson(r.output);
   EXPECT_EQ(j["verified"], true);
   EXPECT_EQ(j["partition"]["offset"], 1 << 20);
 
@@ -137,7 +134,7 @@ TEST(UsbDevice, LoopDeviceStickPassesJudgesAtThePartitionOffset) {
   MakeLoopStick(s);
   if (!s.loop) GTEST_SKIP() << s.why;
   ASSERT_EQ(s.result.exit_code, 0) << s.result.output;
-  auto j = LastJson(s.result.output);
+  auto j = testing::LastJson(s.result.output);
   EXPECT_EQ(j["verified"], true);
   EXPECT_TRUE(j["reread_error"].is_null()) << j.dump();
   auto blkid = testing::Run({"blkid", "-p", "-O", "1048576", s.loop->path()});
@@ -305,7 +302,7 @@ TEST(UsbVerify, CleanStickPassesAndDamageIsListedWithOffsets) {
   ASSERT_EQ(Cli({"usb", src.string(), img, "--scheme", "gpt", "--size", "80M"}).exit_code, 0);
   auto ok = Cli({"verify", img, "--json"});
   ASSERT_EQ(ok.exit_code, 0) << ok.output;
-  auto j = LastJson(ok.output);
+  auto j = testing::LastJson(ok.output);
   EXPECT_EQ(j["ok"], true);
   EXPECT_NE(j["found"].dump().find("FAT volume at byte 1048576"), std::string::npos) << j.dump();
 
@@ -316,7 +313,7 @@ TEST(UsbVerify, CleanStickPassesAndDamageIsListedWithOffsets) {
   f.close();
   auto bad = Cli({"verify", img, "--json"});
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
-  auto jb = LastJson(bad.output);
+  auto jb = testing::LastJson(bad.output);
   EXPECT_EQ(jb["ok"], false);
   std::string problems = jb["problems"].dump();
   EXPECT_NE(problems.find("primary GPT header"), std::string::npos) << problems;
@@ -360,7 +357,7 @@ TEST(UsbFromIso, XorrisoIsoWithLoaderOnlyInEfiImageBootsOnOvmf) {
   std::string img = (dir / "stick.img").string();
   auto r = Cli({"usb", iso, img, "--verify", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto j = LastJson(r.output);
+  auto j = testing::LastJson(r.output);
   EXPECT_EQ(j["verified"], true);
   EXPECT_EQ(j["from_efi_image"][0], "EFI/BOOT/BOOTX64.EFI") << j.dump();
   EXPECT_EQ(j["iso_volume_id"], "XORRISO_LIVE");

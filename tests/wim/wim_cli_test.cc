@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "nlohmann/json.hpp"
+#include "tests/support/cli_json.h"
 #include "tests/support/test_support.h"
 #include "tests/wim/wim_test_util.h"
 
@@ -17,10 +18,6 @@ namespace fs = std::filesystem;
 using testing::TempDir;
 
 constexpr uint64_t kMiB = 1 << 20;
-
-nlohmann::json LastJson(const std::string& output) {
-  return nlohmann::json::parse(testing::LastJsonLine(output), nullptr, false);
-}
 
 class WimCli : public ::testing::Test {
  protected:
@@ -80,7 +77,7 @@ TEST_F(WimCli, UsbFromTreeSplitsBothWimsAndCleansStaging) {
   auto r = testing::RunMediaforge({"usb", tree_.string(), image.string(), "--split-wim=3M",
                                    "--staging", (dir_ / "staging").string(), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto j = LastJson(r.output);
+  auto j = testing::LastJson(r.output);
   ASSERT_TRUE(j.is_object()) << r.output;
   ASSERT_EQ(j["split_wims"].size(), 2u) << j.dump();
   EXPECT_EQ(j["split_wims"][1]["exported"], true) << j.dump();  // install.esd is solid
@@ -127,7 +124,7 @@ TEST_F(WimCli, UsbFromIsoSplitsAndKeepsTheEfiLoader) {
   auto r = testing::RunMediaforge({"usb", iso.string(), image.string(), "--split-wim=3M",
                                    "--staging", (dir_ / "staging").string(), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto j = LastJson(r.output);
+  auto j = testing::LastJson(r.output);
   ASSERT_TRUE(j.is_object()) << r.output;
   EXPECT_EQ(j["split_wims"].size(), 2u) << j.dump();
   EXPECT_EQ(j["from_efi_image"][0], "EFI/BOOT/BOOTX64.EFI") << j.dump();
@@ -176,7 +173,7 @@ TEST_F(WimCli, AWimHoldingAFileLargerThanAPartIsRefusedNamingIt) {
                                    "--staging", (dir_ / "staging").string(), "--json"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("huge.cab"), std::string::npos) << r.output;
-  auto j = LastJson(r.output);
+  auto j = testing::LastJson(r.output);
   EXPECT_EQ(j["ok"], false) << r.output;
   EXPECT_FALSE(fs::exists(image));
   EXPECT_TRUE(fs::is_empty(dir_ / "staging"));
