@@ -34,6 +34,25 @@ class WimCli : public ::testing::Test {
     testing::WriteWholeFile(tree_ / "setup.exe", "MZ not really");
   }
 
+  // `usb SOURCE IMAGE --split-wim=3M` staging its parts in dir_/staging, plus `extra`.
+  testing::CommandResult UsbSplitWim(const fs::path& source, const fs::path& image,
+                                     std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"usb",          source.string(),
+                                     image.string(), "--split-wim=3M",
+                                     "--staging",    (dir_ / "staging").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return testing::RunMediaforge(args);
+  }
+
+  // The same with --json, expected to succeed: its JSON object (a discarded value if it failed).
+  nlohmann::json UsbSplitWimJson(const fs::path& source, const fs::path& image) {
+    auto r = UsbSplitWim(source, image, {"--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    auto j = testing::LastJson(r.output);
+    EXPECT_TRUE(j.is_object()) << r.output;
+    return r.exit_code == 0 ? j : nlohmann::json(nlohmann::json::value_t::discarded);
+  }
+
   // Copies the stick's files out (mtools) into `out`; checks the volume with fsck.fat.
   void ReadStick(const fs::path& image, const fs::path& out) {
     fs::create_directories(out);
@@ -74,11 +93,8 @@ class WimCli : public ::testing::Test {
 
 TEST_F(WimCli, UsbFromTreeSplitsBothWimsAndCleansStaging) {
   const auto image = dir_ / "stick.img";
-  auto r = testing::RunMediaforge({"usb", tree_.string(), image.string(), "--split-wim=3M",
-                                   "--staging", (dir_ / "staging").string(), "--json"});
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto j = testing::LastJson(r.output);
-  ASSERT_TRUE(j.is_object()) << r.output;
+  auto j = UsbSplitWimJson(tree_, image);
+  ASSERT_TRUE(j.is_object());
   ASSERT_EQ(j["split_wims"].size(), 2u) << j.dump();
   EXPECT_EQ(j["split_wims"][1]["exported"], true) << j.dump();  // install.esd is solid
   EXPECT_EQ(j["split_wims"][0]["exported"], false) << j.dump();
@@ -121,11 +137,8 @@ TEST_F(WimCli, UsbFromIsoSplitsAndKeepsTheEfiLoader) {
   ASSERT_EQ(mk.exit_code, 0) << mk.output;
 
   const auto image = dir_ / "stick.img";
-  auto r = testing::RunMediaforge({"usb", iso.string(), image.string(), "--split-wim=3M",
-                                   "--staging", (dir_ / "staging").string(), "--json"});
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto j = testing::LastJson(r.output);
-  ASSERT_TRUE(j.is_object()) << r.output;
+  auto j = UsbSplitWimJson(iso, image);
+  ASSERT_TRUE(j.is_object());
   EXPECT_EQ(j["split_wims"].size(), 2u) << j.dump();
   EXPECT_EQ(j["from_efi_image"][0], "EFI/BOOT/BOOTX64.EFI") << j.dump();
   EXPECT_TRUE(fs::is_empty(dir_ / "staging"));
@@ -156,8 +169,7 @@ TEST_F(WimCli, OtherFilesOfFourGiBAreStillRefusedWithTheFlag) {
   testing::WriteWholeFile(tree_ / "movie.mkv", "");
   fs::resize_file(tree_ / "movie.mkv", 5ull << 30);
   const auto image = dir_ / "stick.img";
-  auto r = testing::RunMediaforge({"usb", tree_.string(), image.string(), "--split-wim=3M",
-                                   "--staging", (dir_ / "staging").string()});
+  auto r = UsbSplitWim(tree_, image);
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("movie.mkv"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("use --split-wim"), std::string::npos) << r.output;
@@ -169,8 +181,7 @@ TEST_F(WimCli, AWimHoldingAFileLargerThanAPartIsRefusedNamingIt) {
   testing::WritePatternFile(data_ / "huge.cab", 4 * kMiB, 3);
   ASSERT_EQ(testing::CaptureWim(data_, tree_ / "sources" / "install.wim", false).exit_code, 0);
   const auto image = dir_ / "stick.img";
-  auto r = testing::RunMediaforge({"usb", tree_.string(), image.string(), "--split-wim=3M",
-                                   "--staging", (dir_ / "staging").string(), "--json"});
+  auto r = UsbSplitWim(tree_, image, {"--json"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("huge.cab"), std::string::npos) << r.output;
   auto j = testing::LastJson(r.output);
