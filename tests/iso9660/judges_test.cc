@@ -45,17 +45,17 @@ TEST(IsoJudges, IsoinfoSeesJolietAndRockRidgeAndTheLabel) {
   TempDir dir;
   auto r = MakeSampleIso(dir.path(), {"--label", "MY_LABEL"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto d = testing::Run({"isoinfo", "-d", "-i", (dir / "out.iso").string()});
+  auto d = Isoinfo(dir / "out.iso", {"-d"});
   EXPECT_NE(d.output.find("Volume id: MY_LABEL"), std::string::npos) << d.output;
   EXPECT_NE(d.output.find("Joliet with UCS level 3 found"), std::string::npos) << d.output;
   EXPECT_NE(d.output.find("Rock Ridge signatures version 1 found"), std::string::npos) << d.output;
-  auto j = testing::Run({"isoinfo", "-J", "-l", "-i", (dir / "out.iso").string()});
+  auto j = Isoinfo(dir / "out.iso", {"-J", "-l"});
   ASSERT_EQ(j.exit_code, 0) << j.output;
   EXPECT_NE(j.output.find("README.txt"), std::string::npos) << j.output;
   EXPECT_NE(j.output.find("collision_prefix_that_is_long_17.txt"), std::string::npos);
   EXPECT_NE(j.output.find("Directory listing of /docs/deep/deeper/deepest/"), std::string::npos);
   // Plain ISO9660 names: upper case d-characters with version.
-  auto l = testing::Run({"isoinfo", "-l", "-i", (dir / "out.iso").string()});
+  auto l = Isoinfo(dir / "out.iso", {"-l"});
   EXPECT_NE(l.output.find("README.TXT;1"), std::string::npos) << l.output;
 }
 
@@ -64,7 +64,7 @@ TEST(IsoJudges, NoJolietNoRockRidge) {
   TempDir dir;
   auto r = MakeSampleIso(dir.path(), {"--no-joliet", "--no-rock-ridge"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto d = testing::Run({"isoinfo", "-d", "-i", (dir / "out.iso").string()});
+  auto d = Isoinfo(dir / "out.iso", {"-d"});
   EXPECT_NE(d.output.find("NO Joliet present"), std::string::npos) << d.output;
   EXPECT_NE(d.output.find("NO Rock Ridge present"), std::string::npos) << d.output;
 }
@@ -217,7 +217,7 @@ TEST(IsoJudges, LargeSparseFileRoundTripsAsMultiExtent) {
   }
   EXPECT_TRUE(found);
   EXPECT_TRUE(iso9660::CheckIso(**target).empty());
-  auto l = testing::Run({"isoinfo", "-l", "-i", (dir / "out.iso").string()});
+  auto l = Isoinfo(dir / "out.iso", {"-l"});
   // Two records of the same name: the first extent (flag 0x80) and the rest.
   size_t first = l.output.find("HUGE.BIN;1");
   ASSERT_NE(first, std::string::npos) << l.output;
@@ -250,7 +250,7 @@ TEST(IsoJudges, MediaSizeSplitsIntoStandaloneVolumes) {
     auto target = device::OpenTarget(iso.string(), {.direct = false});
     ASSERT_TRUE(target.ok());
     EXPECT_TRUE(iso9660::CheckIso(**target).empty()) << iso;
-    auto d = testing::Run({"isoinfo", "-d", "-i", iso.string()});
+    auto d = Isoinfo(iso, {"-d"});
     EXPECT_NE(d.output.find("Volume set sequence number is: " + std::to_string(v)),
               std::string::npos)
         << d.output;
