@@ -1,6 +1,9 @@
-// What `mediaforge station --json` printed, for the station's CLI tests: its JSON lines, the
-// final state of each stick (the one object of `--history --json`: LastJson, cli_json.h).
+// For the station's CLI tests: sticks as loop devices (ATTACH), and what `mediaforge station
+// --json` printed: its JSON lines, the final state of each stick (the one object of
+// `--history --json`: LastJson, cli_json.h).
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <map>
 #include <sstream>
@@ -10,6 +13,12 @@
 #include "nlohmann/json.hpp"
 #include "tests/support/cli_json.h"
 #include "tests/support/test_support.h"
+
+// `auto var` = a loop device over `path` (the stick), or the test is skipped.
+#define ATTACH(var, path)                                                               \
+  std::string why_##var;                                                                \
+  auto var = ::mediaforge::testing::LoopDevice::Attach(path, false, false, &why_##var); \
+  if (!var) GTEST_SKIP() << "needs loop devices: " << why_##var
 
 namespace mediaforge::testing {
 

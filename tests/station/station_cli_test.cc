@@ -75,11 +75,6 @@ struct Sticks {
   }
 };
 
-#define ATTACH(var, path)                                        \
-  std::string why_##var;                                         \
-  auto var = LoopDevice::Attach(path, false, false, &why_##var); \
-  if (!var) GTEST_SKIP() << "needs loop devices: " << why_##var;
-
 TEST(StationCli, ThreeSticksArriveAndAreRecorded) {
   Sticks s;
   std::vector<fs::path> files = {s.Stick("a"), s.Stick("b"), s.Stick("c")};

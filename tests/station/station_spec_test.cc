@@ -83,11 +83,6 @@ class StationSpecTest : public ::testing::Test {
   testing::TempDir dir_;
 };
 
-#define ATTACH(var, path)                                                 \
-  std::string why_##var;                                                  \
-  auto var = testing::LoopDevice::Attach(path, false, false, &why_##var); \
-  if (!var) GTEST_SKIP() << "needs loop devices: " << why_##var;
-
 TEST_F(StationSpecTest, BuiltOnceWrittenToEveryStickVerifiedAndRecorded) {
   fs::path spec = WriteSpec(Spec());
   // Blank sticks: the layout leaves the FAT volume's free clusters untouched (like `create` on
