@@ -50,16 +50,16 @@ bool ReadStruct(std::span<const uint8_t> bytes, uint64_t offset, T* out) {
   return true;
 }
 
-// The fields PE32 and PE32+ optional headers share (at the same offsets in both; only the
-// tail of stack and heap sizes differs in width) into `image`; false when truncated.
+// The fields PE32 and PE32+ optional headers share (at the same offsets in both) into `image`;
+// false when truncated.
 template <typename OptionalHeader>
 bool ReadOptionalHeader(std::span<const uint8_t> bytes, uint64_t offset, PeImage& image,
                         uint32_t& directory_count) {
   OptionalHeader h;
   if (!ReadStruct(bytes, offset, &h)) return false;
-  image.subsystem = h.subsystem;
-  image.size_of_headers = h.size_of_headers;
-  image.address_of_entry_point = h.address_of_entry_point;
+  image.subsystem = h.windows.subsystem;
+  image.size_of_headers = h.windows.size_of_headers;
+  image.address_of_entry_point = h.standard.address_of_entry_point;
   directory_count = h.number_of_rva_and_sizes;
   return true;
 }
