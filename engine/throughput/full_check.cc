@@ -227,15 +227,9 @@ class FullPass {
 absl::StatusOr<FullReport> RunFullCheck(device::Target& target, const FullOptions& options) {
   FullReport report;
   report.declared_bytes = target.size();
-  const uint64_t tested = report.declared_bytes / kKeyedUnit * kKeyedUnit;
-  if (tested == 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(target.path(), ": holds ", report.declared_bytes, " bytes, nothing to test"));
-  }
-  if (kKeyedUnit % target.alignment() != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(target.path(), ": sector size ", target.alignment(), " is not supported"));
-  }
+  absl::StatusOr<uint64_t> keyed = KeyedBytes(target, "test");
+  if (!keyed.ok()) return keyed.status();
+  const uint64_t tested = *keyed;
   const size_t chunk = std::max(kKeyedUnit, options.chunk / kKeyedUnit * kKeyedUnit);
   report.seed = options.seed != 0 ? options.seed : FreshSeed();
 

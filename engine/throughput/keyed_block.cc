@@ -55,6 +55,20 @@ bool AllBytes(std::span<const std::byte> unit, std::byte value) {
 
 }  // namespace
 
+absl::StatusOr<uint64_t> KeyedBytes(const device::Target& target, absl::string_view verb) {
+  const uint64_t declared = target.size();
+  const uint64_t keyed = declared / kKeyedUnit * kKeyedUnit;
+  if (keyed == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(target.path(), ": holds ", declared, " bytes, nothing to ", verb));
+  }
+  if (kKeyedUnit % target.alignment() != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(target.path(), ": sector size ", target.alignment(), " is not supported"));
+  }
+  return keyed;
+}
+
 uint64_t FreshSeed() {
   std::random_device rd;
   return ((static_cast<uint64_t>(rd()) << 32) ^ rd()) | 1;

@@ -10,9 +10,18 @@
 #include <span>
 #include <string>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "device/target.h"
+
 namespace mediaforge::engine::throughput {
 
 inline constexpr size_t kKeyedUnit = 4096;
+
+// The bytes of `target` that whole units cover (from offset 0), for a pass that would `verb`
+// them ("test", "probe"): an error naming the target when that is nothing or when its sector
+// size does not divide kKeyedUnit.
+absl::StatusOr<uint64_t> KeyedBytes(const device::Target& target, absl::string_view verb);
 
 // A fresh nonzero per-run seed.
 uint64_t FreshSeed();

@@ -167,19 +167,13 @@ absl::StatusOr<uint64_t> Search(Prober& prober, const std::atomic<bool>* cancel,
 absl::StatusOr<ProbeReport> RunProbe(device::Target& target, const ProbeOptions& options) {
   ProbeReport report;
   report.declared_bytes = target.size();
-  const uint64_t tested = report.declared_bytes / kKeyedUnit * kKeyedUnit;
   if (options.group < kKeyedUnit || options.group % kKeyedUnit != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("probe group ", options.group, " is not a multiple of ", kKeyedUnit));
   }
-  if (tested == 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(target.path(), ": holds ", report.declared_bytes, " bytes, nothing to probe"));
-  }
-  if (kKeyedUnit % target.alignment() != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(target.path(), ": sector size ", target.alignment(), " is not supported"));
-  }
+  absl::StatusOr<uint64_t> keyed = KeyedBytes(target, "probe");
+  if (!keyed.ok()) return keyed.status();
+  const uint64_t tested = *keyed;
   report.group_bytes = options.group;
   report.seed = options.seed != 0 ? options.seed : FreshSeed();
   auto start = std::chrono::steady_clock::now();

@@ -70,9 +70,7 @@ const std::set<std::string> kCaptureKeys = {
     "content", "capture"};
 
 absl::Status ParseCertificate(const SpecReader& r, const Json& j, MediaSpec& spec) {
-  if (auto s = r.RequireObject(j, "certificate"); !s.ok()) return s;
-  if (auto s = r.CheckKeys(j, "certificate", {"self_signed", "pkcs12", "password"}, ""); !s.ok())
-    return s;
+  if (auto s = r.Object(j, "certificate", {"self_signed", "pkcs12", "password"}); !s.ok()) return s;
   CertificateSpec& c = spec.certificate;
   if (j.contains("self_signed") == j.contains("pkcs12")) {
     return r.Error("certificate", "give either 'self_signed' or 'pkcs12'");
@@ -82,10 +80,9 @@ absl::Status ParseCertificate(const SpecReader& r, const Json& j, MediaSpec& spe
       return r.Error("certificate.password", "only a PKCS#12 file takes a password");
     }
     const Json& s = j["self_signed"];
-    if (auto st = r.RequireObject(s, "certificate.self_signed"); !st.ok()) return st;
-    if (auto st = r.CheckKeys(s, "certificate.self_signed", {"valid_from", "valid_to"}, "");
-        !st.ok())
+    if (auto st = r.Object(s, "certificate.self_signed", {"valid_from", "valid_to"}); !st.ok()) {
       return st;
+    }
     c.kind = CertificateSpec::Kind::kSelfSigned;
     for (const char* key : {"valid_from", "valid_to"}) {
       std::string full = absl::StrCat("certificate.self_signed.", key);
@@ -114,9 +111,8 @@ absl::Status ParseCertificate(const SpecReader& r, const Json& j, MediaSpec& spe
     return absl::OkStatus();
   }
   c.kind = CertificateSpec::Kind::kPkcs12;
-  auto p = r.String(j["pkcs12"], "certificate.pkcs12");
+  auto p = r.NonEmptyString(j["pkcs12"], "certificate.pkcs12");
   if (!p.ok()) return p.status();
-  if (p->empty()) return r.Error("certificate.pkcs12", "is empty");
   c.pkcs12_path = SpecReader::Resolve(spec.spec_dir, *p);
   if (!j.contains("password")) {
     return r.Error("certificate.password",
@@ -130,18 +126,16 @@ absl::Status ParseCertificate(const SpecReader& r, const Json& j, MediaSpec& spe
 }
 
 absl::Status ParseBootImage(const SpecReader& r, const Json& j, MediaSpec& spec) {
-  if (auto s = r.RequireObject(j, "boot_image"); !s.ok()) return s;
-  if (auto s = r.CheckKeys(j, "boot_image",
-                           {"path", "architecture", "bios_boot", "boot_info_table", "efi_dir"}, "");
+  if (auto s = r.Object(j, "boot_image",
+                        {"path", "architecture", "bios_boot", "boot_info_table", "efi_dir"});
       !s.ok())
     return s;
   BootImageSpec& b = spec.boot_image;
   if (!j.contains("path")) {
     return r.Error("boot_image.path", "missing (a boot image directory or .iso)");
   }
-  auto p = r.String(j["path"], "boot_image.path");
+  auto p = r.NonEmptyString(j["path"], "boot_image.path");
   if (!p.ok()) return p.status();
-  if (p->empty()) return r.Error("boot_image.path", "is empty");
   b.path = SpecReader::Resolve(spec.spec_dir, *p);
   std::error_code ec;
   if (!std::filesystem::exists(b.path, ec)) {
@@ -158,39 +152,19 @@ absl::Status ParseBootImage(const SpecReader& r, const Json& j, MediaSpec& spec)
       return r.Error("boot_image.architecture", absl::StrCat("'", *a, "': not x86, x64 or arm64"));
     }
   }
-  for (const char* key : {"bios_boot", "efi_dir"}) {
-    if (!j.contains(key)) continue;
-    auto t = r.String(j[key], absl::StrCat("boot_image.", key));
-    if (!t.ok()) return t.status();
-    (std::string(key) == "bios_boot" ? b.bios_boot : b.efi_dir) = *t;
-  }
-  if (j.contains("boot_info_table")) {
-    auto v = r.Bool(j["boot_info_table"], "boot_image.boot_info_table");
-    if (!v.ok()) return v.status();
-    b.boot_info_table = *v;
-  }
-  return absl::OkStatus();
+  if (auto s = r.Optional(j, "boot_image", "bios_boot", b.bios_boot); !s.ok()) return s;
+  if (auto s = r.Optional(j, "boot_image", "efi_dir", b.efi_dir); !s.ok()) return s;
+  return r.Optional(j, "boot_image", "boot_info_table", b.boot_info_table);
 }
 
 absl::Status ParseBootableKeys(const SpecReader& r, const Json& j, MediaSpec& spec) {
-  if (j.contains("unattended")) {
-    auto v = r.Bool(j["unattended"], "unattended");
-    if (!v.ok()) return v.status();
-    spec.unattended = *v;
+  if (auto s = r.Optional(j, "", "unattended", spec.unattended); !s.ok()) return s;
+  if (auto s = r.Optional(j, "", "media_management", spec.media_management); !s.ok()) return s;
+  if (spec.media_management != "dynamic" && spec.media_management != "site") {
+    return r.Error("media_management",
+                   absl::StrCat("'", spec.media_management, "': not \"dynamic\" or \"site\""));
   }
-  if (j.contains("media_management")) {
-    auto v = r.String(j["media_management"], "media_management");
-    if (!v.ok()) return v.status();
-    if (*v != "dynamic" && *v != "site") {
-      return r.Error("media_management", absl::StrCat("'", *v, "': not \"dynamic\" or \"site\""));
-    }
-    spec.media_management = *v;
-  }
-  if (j.contains("management_points")) {
-    auto v = r.Strings(j["management_points"], "management_points");
-    if (!v.ok()) return v.status();
-    spec.management_points = *v;
-  }
+  if (auto s = r.Optional(j, "", "management_points", spec.management_points); !s.ok()) return s;
   if (spec.media_management == "site" && spec.management_points.size() != 1) {
     return r.Error("management_points",
                    absl::StrCat("site-based media take exactly one management point, not ",
@@ -204,27 +178,23 @@ absl::Status ParseBootableKeys(const SpecReader& r, const Json& j, MediaSpec& sp
                                   "' is not an http:// or https:// URL with a host"));
     }
   }
+  if (auto s = r.Optional(j, "", "site_code", spec.site_code); !s.ok()) return s;
   if (j.contains("site_code")) {
-    auto v = r.String(j["site_code"], "site_code");
-    if (!v.ok()) return v.status();
-    bool ok = v->size() == 3;
-    for (char c : *v) ok = ok && (absl::ascii_isupper(c) || absl::ascii_isdigit(c));
-    if (!ok) return r.Error("site_code", absl::StrCat("'", *v, "': three characters A-Z, 0-9"));
-    spec.site_code = *v;
+    const std::string& v = spec.site_code;
+    bool ok = v.size() == 3;
+    for (char c : v) ok = ok && (absl::ascii_isupper(c) || absl::ascii_isdigit(c));
+    if (!ok) return r.Error("site_code", absl::StrCat("'", v, "': three characters A-Z, 0-9"));
   }
-  if (j.contains("unknown_computer_support")) {
-    auto v = r.Bool(j["unknown_computer_support"], "unknown_computer_support");
-    if (!v.ok()) return v.status();
-    spec.unknown_computer_support = *v;
+  if (auto s = r.Optional(j, "", "unknown_computer_support", spec.unknown_computer_support);
+      !s.ok())
+    return s;
+  if (auto s = r.Optional(j, "", "user_device_affinity", spec.user_device_affinity); !s.ok()) {
+    return s;
   }
-  if (j.contains("user_device_affinity")) {
-    auto v = r.String(j["user_device_affinity"], "user_device_affinity");
-    if (!v.ok()) return v.status();
-    if (*v != "auto" && *v != "pending" && *v != "none") {
-      return r.Error("user_device_affinity",
-                     absl::StrCat("'", *v, "': not \"auto\", \"pending\" or \"none\""));
-    }
-    spec.user_device_affinity = *v;
+  const std::string& affinity = spec.user_device_affinity;
+  if (affinity != "auto" && affinity != "pending" && affinity != "none") {
+    return r.Error("user_device_affinity",
+                   absl::StrCat("'", affinity, "': not \"auto\", \"pending\" or \"none\""));
   }
   if (j.contains("password")) {
     auto s = r.Secret(j["password"], "password", spec.spec_dir);
@@ -244,36 +214,22 @@ absl::Status ParseBootableKeys(const SpecReader& r, const Json& j, MediaSpec& sp
       spec.variables.emplace_back(name, *t);
     }
   }
-  if (j.contains("secret_variables")) {
-    auto v = r.Strings(j["secret_variables"], "secret_variables");
-    if (!v.ok()) return v.status();
-    for (const std::string& name : *v) {
-      bool known = false;
-      for (const auto& [n, value] : spec.variables) known = known || n == name;
-      if (!known) {
-        return r.Error("secret_variables", absl::StrCat("'", name, "' is not in 'variables'"));
-      }
+  if (auto s = r.Optional(j, "", "secret_variables", spec.secret_variables); !s.ok()) return s;
+  for (const std::string& name : spec.secret_variables) {
+    bool known = false;
+    for (const auto& [n, value] : spec.variables) known = known || n == name;
+    if (!known) {
+      return r.Error("secret_variables", absl::StrCat("'", name, "' is not in 'variables'"));
     }
-    spec.secret_variables = *v;
   }
   if (j.contains("prestart")) {
     const Json& p = j["prestart"];
-    if (auto s = r.RequireObject(p, "prestart"); !s.ok()) return s;
-    if (auto s = r.CheckKeys(p, "prestart", {"command", "files"}, ""); !s.ok()) return s;
+    if (auto s = r.Object(p, "prestart", {"command", "files"}); !s.ok()) return s;
     if (!p.contains("command")) return r.Error("prestart.command", "missing");
-    auto c = r.String(p["command"], "prestart.command");
+    auto c = r.NonEmptyString(p["command"], "prestart.command");
     if (!c.ok()) return c.status();
-    if (c->empty()) return r.Error("prestart.command", "is empty");
     spec.prestart_command = *c;
-    if (p.contains("files")) {
-      auto f = r.String(p["files"], "prestart.files");
-      if (!f.ok()) return f.status();
-      spec.prestart_files = SpecReader::Resolve(spec.spec_dir, *f);
-      std::error_code ec;
-      if (!std::filesystem::is_directory(spec.prestart_files, ec)) {
-        return r.Error("prestart.files", absl::StrCat(spec.prestart_files, ": not a directory"));
-      }
-    }
+    return r.OptionalDirectory(p, "prestart", "files", spec.spec_dir, spec.prestart_files);
   }
   return absl::OkStatus();
 }
@@ -325,29 +281,16 @@ absl::StatusOr<MediaSpec> ParseMediaSpec(const std::string& json_text,
   if (auto s = ParseOutput(r, j["output"], spec); !s.ok()) return s;
   if (!j.contains("boot_image")) return r.Error("boot_image", "missing: media need a boot image");
   if (auto s = ParseBootImage(r, j["boot_image"], spec); !s.ok()) return s;
-  if (j.contains("staging_dir")) {
-    auto v = r.String(j["staging_dir"], "staging_dir");
-    if (!v.ok()) return v.status();
-    spec.staging_dir = SpecReader::Resolve(spec.spec_dir, *v);
-    std::error_code ec;
-    if (!std::filesystem::is_directory(spec.staging_dir, ec)) {
-      return r.Error("staging_dir", absl::StrCat(spec.staging_dir, ": not a directory"));
-    }
+  if (auto s = r.OptionalDirectory(j, "", "staging_dir", spec.spec_dir, spec.staging_dir); !s.ok())
+    return s;
+  if (auto s = r.Optional(j, "", "label", spec.label); !s.ok()) return s;
+  if (spec.label.empty() || spec.label.size() > 32) {
+    return r.Error("label", "must be 1 to 32 characters");
   }
-  if (j.contains("label")) {
-    auto v = r.String(j["label"], "label");
-    if (!v.ok()) return v.status();
-    if (v->empty() || v->size() > 32) return r.Error("label", "must be 1 to 32 characters");
-    for (unsigned char c : *v) {
-      if (c < 0x20 || c == 0x7F) return r.Error("label", "holds a control character");
-    }
-    spec.label = *v;
+  for (unsigned char c : spec.label) {
+    if (c < 0x20 || c == 0x7F) return r.Error("label", "holds a control character");
   }
-  if (j.contains("autorun")) {
-    auto v = r.Bool(j["autorun"], "autorun");
-    if (!v.ok()) return v.status();
-    spec.autorun = *v;
-  }
+  if (auto s = r.Optional(j, "", "autorun", spec.autorun); !s.ok()) return s;
   if (j.contains("target_architecture")) {
     auto v = r.String(j["target_architecture"], "target_architecture");
     if (!v.ok()) return v.status();
@@ -356,29 +299,21 @@ absl::StatusOr<MediaSpec> ParseMediaSpec(const std::string& json_text,
       return r.Error("target_architecture", absl::StrCat("'", *v, "': not x86, x64 or arm64"));
     spec.target_architecture = *a;
   }
-  if (j.contains("content")) {
-    auto v = r.Strings(j["content"], "content");
-    if (!v.ok()) return v.status();
-    for (size_t i = 0; i < v->size(); ++i) {
-      std::string dir = SpecReader::Resolve(spec.spec_dir, (*v)[i]);
-      std::error_code ec;
-      if (!std::filesystem::is_directory(dir, ec)) {
-        return r.Error(absl::StrCat("content[", i, "]"), absl::StrCat(dir, ": not a directory"));
-      }
-      spec.content.push_back(dir);
-    }
+  if (auto s = r.Optional(j, "", "content", spec.content); !s.ok()) return s;
+  for (size_t i = 0; i < spec.content.size(); ++i) {
+    auto dir = r.Directory(absl::StrCat("content[", i, "]"), spec.content[i], spec.spec_dir);
+    if (!dir.ok()) return dir.status();
+    spec.content[i] = *dir;
   }
   if (capture) {
     if (!j.contains("capture")) {
       return r.Error("capture", "missing: capture media need {\"destination\": ...}");
     }
     const Json& c = j["capture"];
-    if (auto s = r.RequireObject(c, "capture"); !s.ok()) return s;
-    if (auto s = r.CheckKeys(c, "capture", {"destination"}, ""); !s.ok()) return s;
+    if (auto s = r.Object(c, "capture", {"destination"}); !s.ok()) return s;
     if (!c.contains("destination")) return r.Error("capture.destination", "missing");
-    auto d = r.String(c["destination"], "capture.destination");
+    auto d = r.NonEmptyString(c["destination"], "capture.destination");
     if (!d.ok()) return d.status();
-    if (d->empty()) return r.Error("capture.destination", "is empty");
     spec.capture_destination = *d;
     return spec;
   }

@@ -20,29 +20,17 @@ absl::Status ParseOutput(const SpecReader& r, const Json& j, MediaSpec& spec) {
         !s.ok())
       return s;
     if (!j.contains("path")) return r.Error("output.path", "missing (the ISO file to make)");
-    auto path = r.String(j["path"], "output.path");
+    auto path = r.NonEmptyString(j["path"], "output.path");
     if (!path.ok()) return path.status();
-    if (path->empty()) return r.Error("output.path", "is empty");
     o.path = SpecReader::Resolve(spec.spec_dir, *path);
-    if (j.contains("media_size")) {
-      auto t = r.String(j["media_size"], "output.media_size");
-      if (!t.ok()) return t.status();
-      auto size = ParseByteSize(*t);
-      if (!size) return r.Error("output.media_size", absl::StrCat("'", *t, "' is not a size"));
-      if (*size < (4ull << 20)) return r.Error("output.media_size", "must be at least 4M");
-      o.media_size = *size;
+    if (auto s = r.OptionalSize(j, "output", "media_size", o.media_size); !s.ok()) return s;
+    if (o.media_size && *o.media_size < (4ull << 20)) {
+      return r.Error("output.media_size", "must be at least 4M");
     }
-    if (j.contains("hybrid")) {
-      auto b = r.Bool(j["hybrid"], "output.hybrid");
-      if (!b.ok()) return b.status();
-      o.hybrid = *b;
-    }
-    for (const char* key : {"grub2_mbr", "isohybrid_mbr"}) {
-      if (!j.contains(key)) continue;
-      auto t = r.String(j[key], absl::StrCat("output.", key));
-      if (!t.ok()) return t.status();
-      (std::string(key) == "grub2_mbr" ? o.grub2_mbr : o.isohybrid_mbr) =
-          SpecReader::Resolve(spec.spec_dir, *t);
+    if (auto s = r.Optional(j, "output", "hybrid", o.hybrid); !s.ok()) return s;
+    for (auto [key, out] :
+         {std::pair{"grub2_mbr", &o.grub2_mbr}, std::pair{"isohybrid_mbr", &o.isohybrid_mbr}}) {
+      if (auto s = r.OptionalPath(j, "output", key, spec.spec_dir, *out); !s.ok()) return s;
     }
     if (!o.grub2_mbr.empty() && !o.isohybrid_mbr.empty()) {
       return r.Error("output.grub2_mbr", "excludes output.isohybrid_mbr");
@@ -77,33 +65,17 @@ absl::Status ParseOutput(const SpecReader& r, const Json& j, MediaSpec& spec) {
     if (!seen.insert(t).second)
       return r.Error("output.targets", absl::StrCat(t, " is named twice"));
   }
-  if (j.contains("format")) {
-    auto b = r.Bool(j["format"], "output.format");
-    if (!b.ok()) return b.status();
-    o.format = *b;
+  if (auto s = r.Optional(j, "output", "format", o.format); !s.ok()) return s;
+  if (auto s = r.Optional(j, "output", "scheme", o.scheme); !s.ok()) return s;
+  if (o.scheme != "mbr" && o.scheme != "gpt") {
+    return r.Error("output.scheme", "must be \"mbr\" or \"gpt\"");
   }
-  if (j.contains("scheme")) {
-    auto t = r.String(j["scheme"], "output.scheme");
-    if (!t.ok()) return t.status();
-    if (*t != "mbr" && *t != "gpt") return r.Error("output.scheme", "must be \"mbr\" or \"gpt\"");
-    o.scheme = *t;
+  if (auto s = r.OptionalSize(j, "output", "size", o.image_size); !s.ok()) return s;
+  if (auto s = r.OptionalPath(j, "output", "mbr_code", spec.spec_dir, o.mbr_code); !s.ok()) {
+    return s;
   }
-  if (j.contains("size")) {
-    auto t = r.String(j["size"], "output.size");
-    if (!t.ok()) return t.status();
-    auto size = ParseByteSize(*t);
-    if (!size) return r.Error("output.size", absl::StrCat("'", *t, "' is not a size"));
-    o.image_size = *size;
-  }
-  if (j.contains("mbr_code")) {
-    auto t = r.String(j["mbr_code"], "output.mbr_code");
-    if (!t.ok()) return t.status();
-    o.mbr_code = SpecReader::Resolve(spec.spec_dir, *t);
-  }
-  if (j.contains("pbr_code")) {
-    auto t = r.String(j["pbr_code"], "output.pbr_code");
-    if (!t.ok()) return t.status();
-    o.pbr_code = SpecReader::Resolve(spec.spec_dir, *t);
+  if (auto s = r.OptionalPath(j, "output", "pbr_code", spec.spec_dir, o.pbr_code); !s.ok()) {
+    return s;
   }
   // Windows images too large for FAT32 split into .swm parts (as `usb --split-wim [SIZE]`).
   if (j.contains("split_wim")) {

@@ -2,9 +2,13 @@
 // header of fs/media.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <string>
+#include <system_error>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -69,6 +73,82 @@ class SpecReader {
     return out;
   }
 
+  // An object with only the `allowed` keys (CheckKeys).
+  absl::Status Object(const Json& j, const std::string& key, const std::set<std::string>& allowed,
+                      absl::string_view context = "") const {
+    if (auto s = RequireObject(j, key); !s.ok()) return s;
+    return CheckKeys(j, key, allowed, context);
+  }
+  absl::StatusOr<std::string> NonEmptyString(const Json& j, const std::string& key) const {
+    auto s = String(j, key);
+    if (s.ok() && s->empty()) return Error(key, "is empty");
+    return s;
+  }
+
+  // Reads the member `name` of `j` into `out` when `j` has it (the key in errors: prefix.name)
+  // and leaves `out` alone otherwise. `out`: bool, string, list of strings, or an optional one.
+  template <typename T>
+  absl::Status Optional(const Json& j, const std::string& prefix, const std::string& name,
+                        T& out) const {
+    if (!j.contains(name)) return absl::OkStatus();
+    auto v = Read(j[name], Join(prefix, name), static_cast<T*>(nullptr));
+    if (!v.ok()) return v.status();
+    out = *std::move(v);
+    return absl::OkStatus();
+  }
+  template <typename T>
+  absl::Status Optional(const Json& j, const std::string& prefix, const std::string& name,
+                        std::optional<T>& out) const {
+    if (!j.contains(name)) return absl::OkStatus();
+    T value{};
+    if (auto s = Optional(j, prefix, name, value); !s.ok()) return s;
+    out = std::move(value);
+    return absl::OkStatus();
+  }
+  // The same for a file name, resolved against `spec_dir`.
+  absl::Status OptionalPath(const Json& j, const std::string& prefix, const std::string& name,
+                            const std::string& spec_dir, std::string& out) const {
+    if (!j.contains(name)) return absl::OkStatus();
+    auto v = String(j[name], Join(prefix, name));
+    if (!v.ok()) return v.status();
+    out = Resolve(spec_dir, *v);
+    return absl::OkStatus();
+  }
+  // The same for a directory that must exist.
+  absl::Status OptionalDirectory(const Json& j, const std::string& prefix, const std::string& name,
+                                 const std::string& spec_dir, std::string& out) const {
+    if (auto s = OptionalPath(j, prefix, name, spec_dir, out); !s.ok() || !j.contains(name)) {
+      return s;
+    }
+    return IsDirectory(Join(prefix, name), out);
+  }
+  // The same for a size ("4M", ParseByteSize).
+  absl::Status OptionalSize(const Json& j, const std::string& prefix, const std::string& name,
+                            std::optional<uint64_t>& out) const {
+    if (!j.contains(name)) return absl::OkStatus();
+    const std::string key = Join(prefix, name);
+    auto t = String(j[name], key);
+    if (!t.ok()) return t.status();
+    auto size = ParseByteSize(*t);
+    if (!size) return Error(key, absl::StrCat("'", *t, "' is not a size"));
+    out = *size;
+    return absl::OkStatus();
+  }
+  // `path` resolved against `spec_dir`, where it must be a directory.
+  absl::StatusOr<std::string> Directory(const std::string& key, const std::string& path,
+                                        const std::string& spec_dir) const {
+    std::string dir = Resolve(spec_dir, path);
+    if (auto s = IsDirectory(key, dir); !s.ok()) return s;
+    return dir;
+  }
+  absl::Status IsDirectory(const std::string& key, const std::string& dir) const {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) {
+      return Error(key, absl::StrCat(dir, ": not a directory"));
+    }
+    return absl::OkStatus();
+  }
+
   absl::StatusOr<SecretSource> Secret(const Json& j, const std::string& key,
                                       const std::string& spec_dir) const {
     if (auto s = RequireObject(j, key); !s.ok()) return s;
@@ -99,6 +179,17 @@ class SpecReader {
   }
 
  private:
+  absl::StatusOr<bool> Read(const Json& j, const std::string& key, bool*) const {
+    return Bool(j, key);
+  }
+  absl::StatusOr<std::string> Read(const Json& j, const std::string& key, std::string*) const {
+    return String(j, key);
+  }
+  absl::StatusOr<std::vector<std::string>> Read(const Json& j, const std::string& key,
+                                                std::vector<std::string>*) const {
+    return Strings(j, key);
+  }
+
   std::string spec_path_;
 };
 

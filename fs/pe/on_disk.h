@@ -5,6 +5,7 @@
 #pragma once
 
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 
 namespace mediaforge::pe {
@@ -32,9 +33,9 @@ struct [[gnu::packed]] CoffFileHeader {
 };
 static_assert(sizeof(CoffFileHeader) == 20);
 
-// "Optional Header Standard Fields" + "Optional Header Windows-Specific Fields", PE32 (magic
-// 0x10B). The data directories follow at offset 96.
-struct [[gnu::packed]] OptionalHeader32 {
+// The optional header's fields that PE32 and PE32+ lay out alike. "Optional Header Standard
+// Fields" up to BaseOfCode (offsets 0-23):
+struct [[gnu::packed]] OptionalHeaderStandard {
   uint16_t magic;
   uint8_t major_linker_version;
   uint8_t minor_linker_version;
@@ -43,8 +44,12 @@ struct [[gnu::packed]] OptionalHeader32 {
   uint32_t size_of_uninitialized_data;
   uint32_t address_of_entry_point;
   uint32_t base_of_code;
-  uint32_t base_of_data;  // PE32 only
-  uint32_t image_base;
+};
+static_assert(sizeof(OptionalHeaderStandard) == 24);
+
+// "Optional Header Windows-Specific Fields" from SectionAlignment to DllCharacteristics
+// (offsets 32-71, after an ImageBase of either width).
+struct [[gnu::packed]] OptionalHeaderWindows {
   uint32_t section_alignment;
   uint32_t file_alignment;
   uint16_t major_operating_system_version;
@@ -59,6 +64,15 @@ struct [[gnu::packed]] OptionalHeader32 {
   uint32_t check_sum;  // offset 64: skipped by the Authenticode digest
   uint16_t subsystem;
   uint16_t dll_characteristics;
+};
+static_assert(sizeof(OptionalHeaderWindows) == 40);
+
+// The whole fixed part, PE32 (magic 0x10B). The data directories follow at offset 96.
+struct [[gnu::packed]] OptionalHeader32 {
+  OptionalHeaderStandard standard;
+  uint32_t base_of_data;  // PE32 only
+  uint32_t image_base;
+  OptionalHeaderWindows windows;
   uint32_t size_of_stack_reserve;
   uint32_t size_of_stack_commit;
   uint32_t size_of_heap_reserve;
@@ -71,29 +85,9 @@ static_assert(sizeof(OptionalHeader32) == 96);
 // The same for PE32+ (magic 0x20B): no BaseOfData, 64-bit ImageBase and stack/heap sizes. The
 // data directories follow at offset 112.
 struct [[gnu::packed]] OptionalHeader64 {
-  uint16_t magic;
-  uint8_t major_linker_version;
-  uint8_t minor_linker_version;
-  uint32_t size_of_code;
-  uint32_t size_of_initialized_data;
-  uint32_t size_of_uninitialized_data;
-  uint32_t address_of_entry_point;
-  uint32_t base_of_code;
+  OptionalHeaderStandard standard;
   uint64_t image_base;
-  uint32_t section_alignment;
-  uint32_t file_alignment;
-  uint16_t major_operating_system_version;
-  uint16_t minor_operating_system_version;
-  uint16_t major_image_version;
-  uint16_t minor_image_version;
-  uint16_t major_subsystem_version;
-  uint16_t minor_subsystem_version;
-  uint32_t win32_version_value;
-  uint32_t size_of_image;
-  uint32_t size_of_headers;
-  uint32_t check_sum;  // offset 64, as in PE32
-  uint16_t subsystem;
-  uint16_t dll_characteristics;
+  OptionalHeaderWindows windows;
   uint64_t size_of_stack_reserve;
   uint64_t size_of_stack_commit;
   uint64_t size_of_heap_reserve;
@@ -142,5 +136,9 @@ inline constexpr uint16_t kWinCertRevision2 = 0x0200;
 inline constexpr uint16_t kWinCertTypePkcsSignedData = 0x0002;
 // Offset of CheckSum inside either optional header.
 inline constexpr uint32_t kCheckSumFieldOffset = 64;
+static_assert(offsetof(OptionalHeader32, windows) + offsetof(OptionalHeaderWindows, check_sum) ==
+              kCheckSumFieldOffset);
+static_assert(offsetof(OptionalHeader64, windows) + offsetof(OptionalHeaderWindows, check_sum) ==
+              kCheckSumFieldOffset);
 
 }  // namespace mediaforge::pe

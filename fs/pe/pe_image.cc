@@ -50,6 +50,20 @@ bool ReadStruct(std::span<const uint8_t> bytes, uint64_t offset, T* out) {
   return true;
 }
 
+// The fields PE32 and PE32+ optional headers share (at the same offsets in both) into `image`;
+// false when truncated.
+template <typename OptionalHeader>
+bool ReadOptionalHeader(std::span<const uint8_t> bytes, uint64_t offset, PeImage& image,
+                        uint32_t& directory_count) {
+  OptionalHeader h;
+  if (!ReadStruct(bytes, offset, &h)) return false;
+  image.subsystem = h.windows.subsystem;
+  image.size_of_headers = h.windows.size_of_headers;
+  image.address_of_entry_point = h.standard.address_of_entry_point;
+  directory_count = h.number_of_rva_and_sizes;
+  return true;
+}
+
 class Parser {
  public:
   Parser(std::span<const uint8_t> bytes, absl::string_view name)
@@ -128,23 +142,11 @@ absl::Status Parser::ParseOptionalHeader(uint64_t offset, uint16_t size, PeImage
                                         fixed, " bytes of a ", image.pe32_plus ? "PE32+" : "PE32",
                                         " optional header"));
     }
-    // Both layouts keep SizeOfHeaders, CheckSum, Subsystem and the entry point at the same
-    // offsets; only the tail (stack/heap sizes) differs in width.
-    if (image.pe32_plus) {
-      OptionalHeader64 h;
-      if (!ReadStruct(bytes_, offset, &h)) return Error(offset, "optional header truncated");
-      image.subsystem = h.subsystem;
-      image.size_of_headers = h.size_of_headers;
-      image.address_of_entry_point = h.address_of_entry_point;
-      directory_count = h.number_of_rva_and_sizes;
-    } else {
-      OptionalHeader32 h;
-      if (!ReadStruct(bytes_, offset, &h)) return Error(offset, "optional header truncated");
-      image.subsystem = h.subsystem;
-      image.size_of_headers = h.size_of_headers;
-      image.address_of_entry_point = h.address_of_entry_point;
-      directory_count = h.number_of_rva_and_sizes;
-    }
+    const bool read =
+        image.pe32_plus
+            ? ReadOptionalHeader<OptionalHeader64>(bytes_, offset, image, directory_count)
+            : ReadOptionalHeader<OptionalHeader32>(bytes_, offset, image, directory_count);
+    if (!read) return Error(offset, "optional header truncated");
     directories_offset = offset + fixed;
   } else {
     return Error(offset, absl::StrFormat("optional header magic 0x%X is neither PE32 (0x10B) nor "

@@ -5,8 +5,6 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <fstream>
-
 #include "device/block_info.h"
 #include "tests/support/test_support.h"
 
@@ -44,10 +42,8 @@ TEST(Guard, RootDiskIsRefusedWhateverTheFlags) {
 
 TEST(Guard, LoopDeviceNeedsForceAndYesAndRoom) {
   TempDir dir;
-  { std::ofstream f(dir / "backing"); }
-  std::filesystem::resize_file(dir / "backing", 16 << 20);
   std::string why;
-  auto loop = testing::LoopDevice::Attach(dir / "backing", false, false, &why);
+  auto loop = testing::LoopDevice::AttachBlank(dir / "backing", 16 << 20, false, false, &why);
   if (!loop) GTEST_SKIP() << why;
 
   auto no_force = CheckTarget(loop->path(), 0, {.yes = true});
@@ -82,10 +78,8 @@ TEST(Guard, LoopDeviceNeedsForceAndYesAndRoom) {
 
 TEST(Discovery, AttachedLoopDeviceIsListedWithItsBackingFile) {
   TempDir dir;
-  { std::ofstream f(dir / "backing"); }
-  std::filesystem::resize_file(dir / "backing", 4 << 20);
   std::string why;
-  auto loop = testing::LoopDevice::Attach(dir / "backing", false, false, &why);
+  auto loop = testing::LoopDevice::AttachBlank(dir / "backing", 4 << 20, false, false, &why);
   if (!loop) GTEST_SKIP() << why;
   auto devices = ListBlockDevices();
   ASSERT_TRUE(devices.ok());

@@ -41,6 +41,12 @@ void MakeSparseImage(const fs::path& p) {
             0);
 }
 
+// MakeSparseImage at `p` and the bmap of its allocated ranges.
+absl::StatusOr<Bmap> SparseImageAndBmap(const fs::path& p) {
+  MakeSparseImage(p);
+  return BmapFromSparseFile(p.string());
+}
+
 // Rewrites a bmap's file checksum the way bmaptool computes it (text with the checksum's
 // characters zeroed), using the outside `sha1sum`/`sha256sum` so the rule is not checked
 // against itself.
@@ -82,8 +88,7 @@ TEST(Bmap, ReadsBmaptoolCreateAndAgreesWithOwnMap) {
 
 TEST(Bmap, FormattedBmapReadsBackIdentically) {
   TempDir dir;
-  MakeSparseImage(dir / "img");
-  auto ours = BmapFromSparseFile((dir / "img").string());
+  auto ours = SparseImageAndBmap(dir / "img");
   ASSERT_TRUE(ours.ok()) << ours.status();
   ASSERT_TRUE(WriteBmapFile(*ours, (dir / "img.bmap").string()).ok());
   auto back = ReadBmapFile((dir / "img.bmap").string());
@@ -127,8 +132,7 @@ std::string Sha1Variant(const Bmap& b, const std::string& text, bool v13) {
 TEST(Bmap, ReadsSha1Versions13And14) {
   MF_REQUIRE_TOOL("sha1sum");
   TempDir dir;
-  MakeSparseImage(dir / "img");
-  auto ours = BmapFromSparseFile((dir / "img").string());
+  auto ours = SparseImageAndBmap(dir / "img");
   ASSERT_TRUE(ours.ok());
   auto text = FormatBmap(*ours);
   ASSERT_TRUE(text.ok());
@@ -168,8 +172,7 @@ TEST(Bmap, ReadsVersion10WithoutChecksums) {
 // Each damage to a valid bmap is refused with the file and line named.
 TEST(Bmap, BadBmapsAreRefusedNamingTheLine) {
   TempDir dir;
-  MakeSparseImage(dir / "img");
-  auto ours = BmapFromSparseFile((dir / "img").string());
+  auto ours = SparseImageAndBmap(dir / "img");
   ASSERT_TRUE(ours.ok());
   auto good = FormatBmap(*ours);
   ASSERT_TRUE(good.ok());
@@ -243,8 +246,7 @@ TEST(Bmap, FoundBesideTheImageAsBmaptoolDoes) {
 TEST(BmapLayout, WritesOnlyMappedRangesRawAndCompressed) {
   MF_REQUIRE_TOOL("zstd");
   TempDir dir;
-  MakeSparseImage(dir / "img");
-  auto bmap = BmapFromSparseFile((dir / "img").string());
+  auto bmap = SparseImageAndBmap(dir / "img");
   ASSERT_TRUE(bmap.ok());
   ASSERT_EQ(testing::RunShell("zstd -q -k '" + (dir / "img").string() + "'").exit_code, 0);
   auto img = testing::ReadWholeFile(dir / "img");
@@ -272,8 +274,7 @@ TEST(BmapLayout, WritesOnlyMappedRangesRawAndCompressed) {
 
 TEST(BmapLayout, RangeChecksumMismatchStopsNamingRangeAndOffset) {
   TempDir dir;
-  MakeSparseImage(dir / "img");
-  auto bmap = BmapFromSparseFile((dir / "img").string());
+  auto bmap = SparseImageAndBmap(dir / "img");
   ASSERT_TRUE(bmap.ok());
   // The image changes after its bmap was made: one byte inside the second range.
   const auto& r1 = bmap->ranges[1];
@@ -297,8 +298,7 @@ TEST(BmapLayout, RangeChecksumMismatchStopsNamingRangeAndOffset) {
 
 TEST(BmapLayout, SizeMismatchIsRefused) {
   TempDir dir;
-  MakeSparseImage(dir / "img");
-  auto bmap = BmapFromSparseFile((dir / "img").string());
+  auto bmap = SparseImageAndBmap(dir / "img");
   ASSERT_TRUE(bmap.ok());
   fs::resize_file(dir / "img", kImageSize + 4096);
   auto source = OpenImageSource((dir / "img").string());

@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "device/target.h"
 #include "tests/support/test_support.h"
@@ -121,10 +120,8 @@ TEST(Destination, RefusesDirectoriesAndOtherFiles) {
 
 TEST(Destination, BlockDeviceOnlyAfterTheGuard) {
   TempDir dir;
-  { std::ofstream(dir / "backing").close(); }
-  std::filesystem::resize_file(dir / "backing", 4 << 20);
   std::string why;
-  auto loop = testing::LoopDevice::Attach(dir / "backing", false, false, &why);
+  auto loop = testing::LoopDevice::AttachBlank(dir / "backing", 4 << 20, false, false, &why);
   if (!loop) GTEST_SKIP() << "no loop device: " << why;
   auto refused = Destination::Open(loop->path());
   ASSERT_FALSE(refused.ok());

@@ -22,15 +22,23 @@ void MakeImage(const std::filesystem::path& p) {
   testing::RunShell("head -c 3000000 /dev/zero >> '" + p.string() + "'");
 }
 
+// MakeImage as `dir`/img, compressed beside it with `tool` (gzip, xz or zstd; img is kept): the
+// compressed file, or an empty path when the tool failed.
+std::filesystem::path MakeCompressedImage(const std::filesystem::path& dir,
+                                          const std::string& tool) {
+  MakeImage(dir / "img");
+  std::string ext = tool == "gzip" ? ".gz" : tool == "xz" ? ".xz" : ".zst";
+  if (testing::RunShell(tool + " -k -q '" + (dir / "img").string() + "'").exit_code != 0) return {};
+  return dir / ("img" + ext);
+}
+
 TEST_P(Compressed, SameBytesAsRawAndKnownSize) {
   const std::string tool = GetParam();
   MF_REQUIRE_TOOL(tool);
   TempDir dir;
-  MakeImage(dir / "img");
-  std::string ext = tool == "gzip" ? ".gz" : tool == "xz" ? ".xz" : ".zst";
-  auto r = testing::RunShell(tool + " -k -q '" + (dir / "img").string() + "'");
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto src = OpenImageSource((dir / ("img" + ext)).string());
+  const std::filesystem::path c = MakeCompressedImage(dir.path(), tool);
+  ASSERT_FALSE(c.empty()) << tool << " failed";
+  auto src = OpenImageSource(c.string());
   ASSERT_TRUE(src.ok()) << src.status();
   EXPECT_NE(src->compression, Compression::kNone);
   if (tool != "gzip") {
@@ -52,10 +60,8 @@ TEST_P(Compressed, TruncatedIsAnErrorNamingTheFile) {
   const std::string tool = GetParam();
   MF_REQUIRE_TOOL(tool);
   TempDir dir;
-  MakeImage(dir / "img");
-  std::string ext = tool == "gzip" ? ".gz" : tool == "xz" ? ".xz" : ".zst";
-  std::string c = (dir / ("img" + ext)).string();
-  ASSERT_EQ(testing::RunShell(tool + " -k -q '" + (dir / "img").string() + "'").exit_code, 0);
+  const std::string c = MakeCompressedImage(dir.path(), tool).string();
+  ASSERT_FALSE(c.empty()) << tool << " failed";
   std::filesystem::resize_file(c, std::filesystem::file_size(c) / 2);
   auto src = OpenImageSource(c);
   ASSERT_TRUE(src.ok());
@@ -90,9 +96,9 @@ TEST(Capture, HolesWhereZeroAndShaReported) {
 
 TEST(VerifyDigests, FindsTheExactByteOfACompressedImage) {
   TempDir dir;
-  MakeImage(dir / "img");
-  ASSERT_EQ(testing::RunShell("zstd -q -k '" + (dir / "img").string() + "'").exit_code, 0);
-  auto src = OpenImageSource((dir / "img.zst").string());
+  const std::filesystem::path c = MakeCompressedImage(dir.path(), "zstd");
+  ASSERT_FALSE(c.empty()) << "zstd failed";
+  auto src = OpenImageSource(c.string());
   ASSERT_TRUE(src.ok());
   auto layout = src->MakeLayout();
   auto out = device::OpenTarget((dir / "out").string(), {.write = true, .create = true});

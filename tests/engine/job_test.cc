@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "tests/support/faulty_target.h"
+#include "tests/support/forwarding_target.h"
 #include "tests/support/test_support.h"
 
 namespace mediaforge::engine {
@@ -20,31 +21,18 @@ using testing::WritePatternFile;
 using testing::WriteWholeFile;
 
 // Stores one byte wrong, as a failing flash cell would: writes pass, the read-back differs.
-class FlipOneByte final : public device::Target {
+class FlipOneByte final : public device::ForwardingTarget {
  public:
   FlipOneByte(std::unique_ptr<device::Target> inner, uint64_t at)
-      : inner_(std::move(inner)), at_(at) {}
-  const std::string& path() const override { return inner_->path(); }
-  uint64_t size() const override { return inner_->size(); }
-  uint32_t logical_sector_size() const override { return inner_->logical_sector_size(); }
-  uint32_t physical_sector_size() const override { return inner_->physical_sector_size(); }
-  bool is_block_device() const override { return inner_->is_block_device(); }
-  bool direct() const override { return inner_->direct(); }
+      : ForwardingTarget(std::move(inner)), at_(at) {}
   absl::StatusOr<size_t> WriteAt(std::span<const std::byte> data, uint64_t offset) override {
     if (at_ < offset || at_ >= offset + data.size()) return inner_->WriteAt(data, offset);
     std::vector<std::byte> copy(data.begin(), data.end());
     copy[at_ - offset] ^= std::byte{0x40};
     return inner_->WriteAt(copy, offset);
   }
-  absl::StatusOr<size_t> ReadAt(std::span<std::byte> data, uint64_t offset) override {
-    return inner_->ReadAt(data, offset);
-  }
-  absl::Status Resize(uint64_t size) override { return inner_->Resize(size); }
-  absl::Status Flush() override { return inner_->Flush(); }
-  absl::Status DropCache() override { return inner_->DropCache(); }
 
  private:
-  std::unique_ptr<device::Target> inner_;
   uint64_t at_;
 };
 

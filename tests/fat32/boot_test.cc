@@ -25,13 +25,11 @@ class OvmfBoot : public ::testing::TestWithParam<UefiCase> {};
 
 TEST_P(OvmfBoot, BootsGrubEfiFromOurVolume) {
   MF_REQUIRE_BOOT(testing::Firmware::kUefi);
-  if (auto why = testing::GrubUnavailable("x86_64-efi"); !why.empty()) GTEST_SKIP() << why;
+  MF_REQUIRE_GRUB("x86_64-efi");
   TempDir dir;
-  fs::create_directories(dir / "src/EFI/BOOT");
   std::string why;
-  ASSERT_TRUE(testing::BuildGrubEfiStandalone((dir / "src/EFI/BOOT/BOOTX64.EFI").string(),
-                                              testing::MarkerGrubConfig("MEDIAFORGE-FAT-UEFI-OK"),
-                                              &why))
+  ASSERT_TRUE(testing::BuildGrubEfiDefaultLoader(
+      dir / "src", testing::MarkerGrubConfig("MEDIAFORGE-FAT-UEFI-OK"), &why))
       << why;
   const std::string img = (dir / "esp.img").string();
   std::vector<std::string> args = {img,       "--from", (dir / "src").string(),
@@ -40,9 +38,8 @@ TEST_P(OvmfBoot, BootsGrubEfiFromOurVolume) {
   auto r = Format(args);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("\"type\":\"" + GetParam().type + "\""), std::string::npos) << r.output;
-  auto boot = testing::BootAndWaitForMarker(img, "MEDIAFORGE-FAT-UEFI-OK",
-                                            {.firmware = testing::Firmware::kUefi});
-  EXPECT_TRUE(boot.marker_seen) << boot.command << "\n" << boot.console;
+  testing::ExpectBootsToMarker(img, "MEDIAFORGE-FAT-UEFI-OK",
+                               {.firmware = testing::Firmware::kUefi});
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -58,9 +55,8 @@ TEST(Boot, SeabiosRunsTheDefaultBootCode) {
   const std::string img = (dir / "plain.img").string();
   auto r = Format({img, "--size", "64M"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto boot = testing::BootAndWaitForMarker(
-      img, "Not a bootable disk", {.firmware = testing::Firmware::kBios, .timeout_seconds = 60});
-  EXPECT_TRUE(boot.marker_seen) << boot.command << "\n" << boot.console;
+  testing::ExpectBootsToMarker(img, "Not a bootable disk",
+                               {.firmware = testing::Firmware::kBios, .timeout_seconds = 60});
 }
 
 }  // namespace

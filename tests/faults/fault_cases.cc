@@ -13,7 +13,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr char kShimLoader[] = "/usr/lib/shim/mmx64.efi";
 constexpr uint64_t kImageBytes = 24u << 20;
 
 void MakeTree(const fs::path& tree) {
@@ -55,12 +54,10 @@ std::optional<Scene> MakeScene(const std::string& command, const fs::path& dir, 
     } else if (command == "usb") {
       s.args = {"usb", tree, s.output.string(), "--size", "64M"};
     } else if (command == "create") {
-      if (!fs::exists(kShimLoader)) {
-        *why = std::string("no x64 EFI binary at ") + kShimLoader;
+      if (std::string w = testing::MakeBootImageTree(dir / "boot"); !w.empty()) {
+        *why = w;
         return std::nullopt;
       }
-      fs::create_directories(dir / "boot/EFI/BOOT");
-      fs::copy_file(kShimLoader, dir / "boot/EFI/BOOT/BOOTX64.EFI");
       s.output = dir / "out.iso";
       nlohmann::ordered_json spec = {
           {"type", "capture"},   {"output", {{"kind", "iso"}, {"path", "out.iso"}}},

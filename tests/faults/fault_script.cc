@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "device/errors.h"
+#include "tests/support/forwarding_target.h"
 
 namespace mediaforge::faults {
 
@@ -36,10 +37,12 @@ struct FaultScript {
 
 namespace {
 
-class ScriptedTarget final : public device::Target {
+class ScriptedTarget final : public device::ForwardingTarget {
  public:
   ScriptedTarget(std::shared_ptr<const FaultScript> script, std::unique_ptr<Target> inner)
-      : script_(std::move(script)), inner_(std::move(inner)), done_(script_->actions.size()) {
+      : ForwardingTarget(std::move(inner)),
+        script_(std::move(script)),
+        done_(script_->actions.size()) {
     std::lock_guard lock(mu_);
     RunActions();  // the @0 ones: planned, opened, nothing read yet
   }
@@ -49,14 +52,6 @@ class ScriptedTarget final : public device::Target {
     out << written_ << "\n";
     if (bad_sector_) out << *first_failing_offset_ << "\n";
   }
-
-  const std::string& path() const override { return inner_->path(); }
-  uint64_t size() const override { return inner_->size(); }
-  uint32_t logical_sector_size() const override { return inner_->logical_sector_size(); }
-  uint32_t physical_sector_size() const override { return inner_->physical_sector_size(); }
-  bool is_block_device() const override { return inner_->is_block_device(); }
-  bool direct() const override { return inner_->direct(); }
-  uint32_t alignment() const override { return inner_->alignment(); }
 
   absl::StatusOr<size_t> WriteAt(std::span<const std::byte> data, uint64_t offset) override {
     if (script_->delay_ms > 0) {
@@ -112,7 +107,6 @@ class ScriptedTarget final : public device::Target {
     if (script_->flush_eio) return device::ErrnoError(EIO, "flush (fdatasync)", path(), size());
     return inner_->Flush();
   }
-  absl::Status DropCache() override { return inner_->DropCache(); }
 
  private:
   uint64_t Sector() const { return std::max<uint32_t>(inner_->logical_sector_size(), 512); }
@@ -135,7 +129,6 @@ class ScriptedTarget final : public device::Target {
   }
 
   std::shared_ptr<const FaultScript> script_;
-  std::unique_ptr<Target> inner_;
   std::mutex mu_;
   uint64_t written_ = 0;                          // guarded by mu_
   uint64_t issued_ = 0;                           // guarded by mu_: bytes handed to writes so far

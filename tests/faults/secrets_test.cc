@@ -22,7 +22,6 @@ namespace fs = std::filesystem;
 
 constexpr char kPassword[] = "Fault-Pa55-QUUXQUUX";
 constexpr char kSecretValue[] = "Secr3t-Variable-GRAULT";
-constexpr char kShimLoader[] = "/usr/lib/shim/mmx64.efi";
 
 void ExpectNoSecret(const std::string& bytes, const std::string& where) {
   EXPECT_EQ(bytes.find(kPassword), std::string::npos) << where << " holds the password";
@@ -51,9 +50,7 @@ TEST(SecretString, WipesItsSourceLocksItselfAndStopsCoreDumps) {
 class SecretsCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(kShimLoader)) GTEST_SKIP() << "no x64 EFI binary at " << kShimLoader;
-    fs::create_directories(dir_ / "boot/EFI/BOOT");
-    fs::copy_file(kShimLoader, dir_ / "boot/EFI/BOOT/BOOTX64.EFI");
+    if (auto why = testing::MakeBootImageTree(dir_ / "boot"); !why.empty()) GTEST_SKIP() << why;
     testing::WriteWholeFile(dir_ / "password.txt", std::string(kPassword) + "\n");
     ::setenv("MF_SECRETS_TEST_PASSWORD", kPassword, 1);
     ::setenv("MF_SECRETS_TEST_WRONG", "not-the-password", 1);

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "tests/support/boot_payloads.h"
 #include "tests/support/test_support.h"
 
 namespace mediaforge::testing {
@@ -76,6 +77,42 @@ std::string InstallIsolinux(const fs::path& tree, const std::string& marker) {
                                                          "\nPROMPT 0\nTIMEOUT 300\nDEFAULT none\n"
                                                          "LABEL none\n  KERNEL none\n");
   return "";
+}
+
+TempDir* BootSuite::dir_ = nullptr;
+std::string* BootSuite::skip_ = nullptr;
+std::string* BootSuite::build_error_ = nullptr;
+
+void BootSuite::TearDownTestSuite() {
+  delete dir_;
+  delete skip_;
+  delete build_error_;
+  dir_ = nullptr;
+  skip_ = build_error_ = nullptr;
+}
+
+bool BootSuite::BuildGrubPayloads(const fs::path& eltorito, const fs::path& efi_tree,
+                                  const fs::path& efi_image) {
+  std::string why;
+  if (!BuildGrubBiosEltorito(eltorito.string(), BiosEmbeddedGrubConfig(), &why)) {
+    skip_ = new std::string(why);
+    return false;
+  }
+  why = BuildGrubEfiTree(efi_tree, efi_image);
+  if (!why.empty()) {
+    skip_ = new std::string(why);
+    return false;
+  }
+  return true;
+}
+
+void BootSuite::Boot(const std::string& image, const std::string& marker, Firmware firmware,
+                     Media media) {
+  MF_REQUIRE_BOOT(firmware);
+  if (skip_) GTEST_SKIP() << *skip_;
+  ASSERT_EQ(build_error_, nullptr) << *build_error_;
+  ExpectBootsToMarker((*dir_ / image).string(), marker,
+                      {.firmware = firmware, .media = media, .memory_mb = 512});
 }
 
 }  // namespace mediaforge::testing

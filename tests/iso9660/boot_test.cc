@@ -31,7 +31,7 @@ std::string CheckImage(const fs::path& image) {
 }
 
 // One GRUB image built once for the suite: BIOS El Torito + UEFI image + hybrid GRUB MBR.
-class IsoGrubBoot : public ::testing::Test {
+class IsoGrubBoot : public BootSuite {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
@@ -39,15 +39,8 @@ class IsoGrubBoot : public ::testing::Test {
     fs::create_directories(src / "boot" / "grub");
     WriteIsoGrubConfig(src, kGrubMarker);
     WriteWholeFile(src / "hello.txt", "hello\n");
-    std::string why;
-    if (!BuildGrubBiosEltorito((src / "boot/grub/eltorito.img").string(), BiosEmbeddedGrubConfig(),
-                               &why)) {
-      skip_ = new std::string(why);
-      return;
-    }
-    why = BuildGrubEfiTree(*dir_ / "efitree", src / "boot" / "efi.img");
-    if (!why.empty()) {
-      skip_ = new std::string(why);
+    if (!BuildGrubPayloads(src / "boot/grub/eltorito.img", *dir_ / "efitree",
+                           src / "boot" / "efi.img")) {
       return;
     }
     std::string boot_hybrid = GrubI386PcDir() + "/boot_hybrid.img";
@@ -56,31 +49,10 @@ class IsoGrubBoot : public ::testing::Test {
                                "boot/efi.img", "--grub2-mbr", boot_hybrid, "--date", "1700000000"});
     if (r.exit_code != 0) build_error_ = new std::string(r.output);
   }
-  static void TearDownTestSuite() {
-    delete dir_;
-    delete skip_;
-    delete build_error_;
-    dir_ = nullptr;
-    skip_ = build_error_ = nullptr;
+  static void Boot(Firmware firmware, Media media) {
+    BootSuite::Boot("grub.iso", kGrubMarker, firmware, media);
   }
-  void Boot(Firmware firmware, Media media) {
-    MF_REQUIRE_BOOT(firmware);
-    if (skip_) GTEST_SKIP() << *skip_;
-    ASSERT_EQ(build_error_, nullptr) << *build_error_;
-    BootOptions options;
-    options.firmware = firmware;
-    options.media = media;
-    options.memory_mb = 512;
-    auto result = BootAndWaitForMarker((*dir_ / "grub.iso").string(), kGrubMarker, options);
-    EXPECT_TRUE(result.marker_seen) << result.command << "\n" << result.console;
-  }
-  static TempDir* dir_;
-  static std::string* skip_;
-  static std::string* build_error_;
 };
-TempDir* IsoGrubBoot::dir_ = nullptr;
-std::string* IsoGrubBoot::skip_ = nullptr;
-std::string* IsoGrubBoot::build_error_ = nullptr;
 
 TEST_F(IsoGrubBoot, BiosCdrom) { Boot(Firmware::kBios, Media::kCdrom); }
 TEST_F(IsoGrubBoot, BiosHybridDisk) { Boot(Firmware::kBios, Media::kDisk); }
@@ -122,12 +94,8 @@ TEST(IsoEfiDirBoot, UefiCdromAndHybridDisk) {
                              "--hybrid", "--date", "1700000000"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (Media media : {Media::kCdrom, Media::kDisk}) {
-    BootOptions options;
-    options.firmware = Firmware::kUefi;
-    options.media = media;
-    options.memory_mb = 512;
-    auto result = BootAndWaitForMarker((dir / "efidir.iso").string(), kGrubMarker, options);
-    EXPECT_TRUE(result.marker_seen) << result.command << "\n" << result.console;
+    ExpectBootsToMarker((dir / "efidir.iso").string(), kGrubMarker,
+                        {.firmware = Firmware::kUefi, .media = media, .memory_mb = 512});
   }
   EXPECT_EQ(CheckImage(dir / "efidir.iso"), "");
 }
@@ -143,11 +111,8 @@ TEST(IsoIsolinuxBoot, BiosCdromAndHybridDisk) {
                              "--isohybrid-mbr", "/usr/lib/ISOLINUX/isohdpfx.bin"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (Media media : {Media::kCdrom, Media::kDisk}) {
-    BootOptions options;
-    options.firmware = Firmware::kBios;
-    options.media = media;
-    auto result = BootAndWaitForMarker((dir / "isolinux.iso").string(), kIsolinuxMarker, options);
-    EXPECT_TRUE(result.marker_seen) << result.command << "\n" << result.console;
+    ExpectBootsToMarker((dir / "isolinux.iso").string(), kIsolinuxMarker,
+                        {.firmware = Firmware::kBios, .media = media});
   }
   EXPECT_EQ(CheckImage(dir / "isolinux.iso"), "");
   auto x = testing::Run(

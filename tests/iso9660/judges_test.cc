@@ -16,49 +16,55 @@ namespace mediaforge::testing {
 namespace {
 namespace fs = std::filesystem;
 
-TEST(IsoJudges, OsirroxExtractsTheSameTreeWithNames) {
-  MF_REQUIRE_TOOL("osirrox");
-  TempDir dir;
+// MakeSampleTree as `dir`/src, written by `mediaforge iso` to `dir`/out.iso with `flags`.
+CommandResult MakeSampleIso(const fs::path& dir, const std::vector<std::string>& flags = {}) {
   MakeSampleTree(dir / "src");
-  auto r = RunMediaforgeIso(
-      {(dir / "src").string(), "-o", (dir / "out.iso").string(), "--label", "Sample Vol"});
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto x = testing::Run(
-      {"osirrox", "-indev", (dir / "out.iso").string(), "-extract", "/", (dir / "x").string()});
+  std::vector<std::string> args = {(dir / "src").string(), "-o", (dir / "out.iso").string()};
+  args.insert(args.end(), flags.begin(), flags.end());
+  return RunMediaforgeIso(args);
+}
+
+// The outside judge: osirrox extracts `dir`/out.iso as `dir`/x, the same tree as `dir`/src.
+void ExpectOsirroxExtractsTheSource(const fs::path& dir) {
+  auto x = OsirroxExtract(dir / "out.iso", dir / "x");
   ASSERT_EQ(x.exit_code, 0) << x.output;
   std::string why;
   EXPECT_TRUE(SameTree(dir / "src", dir / "x", &why)) << why;
 }
 
+TEST(IsoJudges, OsirroxExtractsTheSameTreeWithNames) {
+  MF_REQUIRE_TOOL("osirrox");
+  TempDir dir;
+  auto r = MakeSampleIso(dir.path(), {"--label", "Sample Vol"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ExpectOsirroxExtractsTheSource(dir.path());
+}
+
 TEST(IsoJudges, IsoinfoSeesJolietAndRockRidgeAndTheLabel) {
   MF_REQUIRE_TOOL("isoinfo");
   TempDir dir;
-  MakeSampleTree(dir / "src");
-  auto r = RunMediaforgeIso(
-      {(dir / "src").string(), "-o", (dir / "out.iso").string(), "--label", "MY_LABEL"});
+  auto r = MakeSampleIso(dir.path(), {"--label", "MY_LABEL"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto d = testing::Run({"isoinfo", "-d", "-i", (dir / "out.iso").string()});
+  auto d = Isoinfo(dir / "out.iso", {"-d"});
   EXPECT_NE(d.output.find("Volume id: MY_LABEL"), std::string::npos) << d.output;
   EXPECT_NE(d.output.find("Joliet with UCS level 3 found"), std::string::npos) << d.output;
   EXPECT_NE(d.output.find("Rock Ridge signatures version 1 found"), std::string::npos) << d.output;
-  auto j = testing::Run({"isoinfo", "-J", "-l", "-i", (dir / "out.iso").string()});
+  auto j = Isoinfo(dir / "out.iso", {"-J", "-l"});
   ASSERT_EQ(j.exit_code, 0) << j.output;
   EXPECT_NE(j.output.find("README.txt"), std::string::npos) << j.output;
   EXPECT_NE(j.output.find("collision_prefix_that_is_long_17.txt"), std::string::npos);
   EXPECT_NE(j.output.find("Directory listing of /docs/deep/deeper/deepest/"), std::string::npos);
   // Plain ISO9660 names: upper case d-characters with version.
-  auto l = testing::Run({"isoinfo", "-l", "-i", (dir / "out.iso").string()});
+  auto l = Isoinfo(dir / "out.iso", {"-l"});
   EXPECT_NE(l.output.find("README.TXT;1"), std::string::npos) << l.output;
 }
 
 TEST(IsoJudges, NoJolietNoRockRidge) {
   MF_REQUIRE_TOOL("isoinfo");
   TempDir dir;
-  MakeSampleTree(dir / "src");
-  auto r = RunMediaforgeIso(
-      {(dir / "src").string(), "-o", (dir / "out.iso").string(), "--no-joliet", "--no-rock-ridge"});
+  auto r = MakeSampleIso(dir.path(), {"--no-joliet", "--no-rock-ridge"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto d = testing::Run({"isoinfo", "-d", "-i", (dir / "out.iso").string()});
+  auto d = Isoinfo(dir / "out.iso", {"-d"});
   EXPECT_NE(d.output.find("NO Joliet present"), std::string::npos) << d.output;
   EXPECT_NE(d.output.find("NO Rock Ridge present"), std::string::npos) << d.output;
 }
@@ -66,8 +72,7 @@ TEST(IsoJudges, NoJolietNoRockRidge) {
 TEST(IsoJudges, SevenZipListsEveryFile) {
   MF_REQUIRE_TOOL("7z");
   TempDir dir;
-  MakeSampleTree(dir / "src");
-  auto r = RunMediaforgeIso({(dir / "src").string(), "-o", (dir / "out.iso").string()});
+  auto r = MakeSampleIso(dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto l = testing::Run({"7z", "l", (dir / "out.iso").string()});
   ASSERT_EQ(l.exit_code, 0) << l.output;
@@ -192,8 +197,7 @@ TEST(IsoJudges, LargeSparseFileRoundTripsAsMultiExtent) {
   WriteWholeFile(dir / "src" / "small.txt", "small");
   auto r = RunMediaforgeIso({(dir / "src").string(), "-o", (dir / "out.iso").string()});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto x = testing::Run(
-      {"osirrox", "-indev", (dir / "out.iso").string(), "-extract", "/", (dir / "x").string()});
+  auto x = OsirroxExtract(dir / "out.iso", dir / "x");
   ASSERT_EQ(x.exit_code, 0) << x.output;
   ASSERT_EQ(fs::file_size(dir / "x" / "huge.bin"), size);
   auto c =
@@ -213,7 +217,7 @@ TEST(IsoJudges, LargeSparseFileRoundTripsAsMultiExtent) {
   }
   EXPECT_TRUE(found);
   EXPECT_TRUE(iso9660::CheckIso(**target).empty());
-  auto l = testing::Run({"isoinfo", "-l", "-i", (dir / "out.iso").string()});
+  auto l = Isoinfo(dir / "out.iso", {"-l"});
   // Two records of the same name: the first extent (flag 0x80) and the rest.
   size_t first = l.output.find("HUGE.BIN;1");
   ASSERT_NE(first, std::string::npos) << l.output;
@@ -246,12 +250,11 @@ TEST(IsoJudges, MediaSizeSplitsIntoStandaloneVolumes) {
     auto target = device::OpenTarget(iso.string(), {.direct = false});
     ASSERT_TRUE(target.ok());
     EXPECT_TRUE(iso9660::CheckIso(**target).empty()) << iso;
-    auto d = testing::Run({"isoinfo", "-d", "-i", iso.string()});
+    auto d = Isoinfo(iso, {"-d"});
     EXPECT_NE(d.output.find("Volume set sequence number is: " + std::to_string(v)),
               std::string::npos)
         << d.output;
-    auto x = testing::Run({"osirrox", "-indev", iso.string(), "-extract", "/",
-                           (dir / ("x" + std::to_string(v))).string()});
+    auto x = OsirroxExtract(iso, dir / ("x" + std::to_string(v)));
     ASSERT_EQ(x.exit_code, 0) << x.output;
     auto merge = RunShell("cp -a '" + (dir / ("x" + std::to_string(v))).string() + "/.' '" +
                           (dir / "all").string() + "/'");
@@ -292,11 +295,7 @@ TEST(IsoJudges, DeepTreesAreKeptAndNoted) {
   auto r = RunMediaforgeIso({(dir / "src").string(), "-o", (dir / "out.iso").string()});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("ECMA-119 allows 8"), std::string::npos) << r.output;
-  auto x = testing::Run(
-      {"osirrox", "-indev", (dir / "out.iso").string(), "-extract", "/", (dir / "x").string()});
-  ASSERT_EQ(x.exit_code, 0) << x.output;
-  std::string why;
-  EXPECT_TRUE(SameTree(dir / "src", dir / "x", &why)) << why;
+  ExpectOsirroxExtractsTheSource(dir.path());
 }
 
 TEST(IsoJudges, HardLinksShareTheirData) {
@@ -308,8 +307,7 @@ TEST(IsoJudges, HardLinksShareTheirData) {
   auto r = RunMediaforgeIso({(dir / "src").string(), "-o", (dir / "out.iso").string()});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_LT(fs::file_size(dir / "out.iso"), 4'000'000u);
-  auto x = testing::Run(
-      {"osirrox", "-indev", (dir / "out.iso").string(), "-extract", "/", (dir / "x").string()});
+  auto x = OsirroxExtract(dir / "out.iso", dir / "x");
   ASSERT_EQ(x.exit_code, 0) << x.output;
   EXPECT_TRUE(ReadWholeFile(dir / "x" / "d" / "b.bin") == ReadWholeFile(dir / "src" / "a.bin"));
   auto target = device::OpenTarget((dir / "out.iso").string(), {.direct = false});

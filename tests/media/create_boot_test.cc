@@ -16,31 +16,20 @@ namespace mediaforge {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::BootOptions;
 using testing::Firmware;
 using testing::Media;
 using testing::TempDir;
 
 constexpr char kMarker[] = "MEDIAFORGE-CREATE-BOOT-OK";
 
-class CreateBoot : public ::testing::Test {
+class CreateBoot : public testing::BootSuite {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     fs::path boot = *dir_ / "bootimage";
     fs::create_directories(boot / "boot/grub/i386-pc");
     testing::WriteIsoGrubConfig(boot, kMarker);
-    std::string why;
-    if (!testing::BuildGrubBiosEltorito((boot / "boot/grub/i386-pc/eltorito.img").string(),
-                                        testing::BiosEmbeddedGrubConfig(), &why)) {
-      skip_ = new std::string(why);
-      return;
-    }
-    why = testing::BuildGrubEfiTree(boot, "");
-    if (!why.empty()) {
-      skip_ = new std::string(why);
-      return;
-    }
+    if (!BuildGrubPayloads(boot / "boot/grub/i386-pc/eltorito.img", boot, "")) return;
     for (const char* kind : {"iso", "usb"}) {
       nlohmann::ordered_json spec = {
           {"type", "bootable"},           {"management_points", {"http://mp.corp.example"}},
@@ -62,31 +51,10 @@ class CreateBoot : public ::testing::Test {
       }
     }
   }
-  static void TearDownTestSuite() {
-    delete dir_;
-    delete skip_;
-    delete build_error_;
-    dir_ = nullptr;
-    skip_ = build_error_ = nullptr;
+  static void Boot(const char* image, Firmware firmware, Media media) {
+    BootSuite::Boot(image, kMarker, firmware, media);
   }
-  void Boot(const char* image, Firmware firmware, Media media) {
-    MF_REQUIRE_BOOT(firmware);
-    if (skip_) GTEST_SKIP() << *skip_;
-    ASSERT_EQ(build_error_, nullptr) << *build_error_;
-    BootOptions options;
-    options.firmware = firmware;
-    options.media = media;
-    options.memory_mb = 512;
-    auto result = testing::BootAndWaitForMarker((*dir_ / image).string(), kMarker, options);
-    EXPECT_TRUE(result.marker_seen) << result.command << "\n" << result.console;
-  }
-  static TempDir* dir_;
-  static std::string* skip_;
-  static std::string* build_error_;
 };
-TempDir* CreateBoot::dir_ = nullptr;
-std::string* CreateBoot::skip_ = nullptr;
-std::string* CreateBoot::build_error_ = nullptr;
 
 TEST_F(CreateBoot, IsoBiosCdrom) { Boot("media.iso", Firmware::kBios, Media::kCdrom); }
 TEST_F(CreateBoot, IsoUefiCdrom) { Boot("media.iso", Firmware::kUefi, Media::kCdrom); }
@@ -102,12 +70,9 @@ TEST(CreateUsbBoot, SeabiosBootsTheCreatedStick) {
   MF_REQUIRE_TOOL("syslinux");
   const std::string mbr_bin = "/usr/lib/syslinux/mbr/mbr.bin";
   if (!fs::exists(mbr_bin)) GTEST_SKIP() << "needs syslinux-common's mbr.bin";
-  const std::string efi_loader = "/usr/lib/shim/mmx64.efi";  // the boot image's UEFI side
-  if (!fs::exists(efi_loader)) GTEST_SKIP() << "no x64 EFI binary at " << efi_loader;
   TempDir dir;
+  if (auto why = testing::MakeBootImageTree(dir / "boot"); !why.empty()) GTEST_SKIP() << why;
   fs::create_directories(dir / "boot/syslinux");
-  fs::create_directories(dir / "boot/EFI/BOOT");
-  fs::copy_file(efi_loader, dir / "boot/EFI/BOOT/BOOTX64.EFI");
   testing::WriteWholeFile(
       dir / "boot/syslinux/syslinux.cfg",
       std::string("SERIAL 0 115200\nSAY ") + kMarker + "\nPROMPT 0\nTIMEOUT 1\nDEFAULT none\n");
@@ -127,9 +92,8 @@ TEST(CreateUsbBoot, SeabiosBootsTheCreatedStick) {
   auto inst = testing::Run(
       {"syslinux", "--install", "--offset", "1048576", "--directory", "/syslinux", img});
   ASSERT_EQ(inst.exit_code, 0) << inst.output;
-  auto boot = testing::BootAndWaitForMarker(
+  testing::ExpectBootsToMarker(
       img, kMarker, {.firmware = Firmware::kBios, .media = Media::kDisk, .timeout_seconds = 300});
-  EXPECT_TRUE(boot.marker_seen) << boot.command << "\n" << boot.console;
 }
 
 }  // namespace

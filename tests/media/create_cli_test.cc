@@ -23,18 +23,13 @@ using testing::WriteWholeFile;
 
 constexpr char kPassword[] = "Med1a-Pa55word-XYZZY";
 constexpr char kSecretValue[] = "Dj0in-S3cret-PLUGH";
-constexpr char kShimLoader[] = "/usr/lib/shim/mmx64.efi";
 
 class CreateCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(kShimLoader)) GTEST_SKIP() << "no x64 EFI binary at " << kShimLoader;
-    fs::create_directories(dir_ / "boot/EFI/BOOT");
-    fs::copy_file(kShimLoader, dir_ / "boot/EFI/BOOT/BOOTX64.EFI");
-    fs::create_directories(dir_ / "boot/isolinux");
-    testing::WritePatternFile(dir_ / "boot/isolinux/isolinux.bin", 8192, 1);
-    fs::create_directories(dir_ / "drivers/net");
-    testing::WritePatternFile(dir_ / "drivers/net/e1000.sys", 300000, 2);
+    if (auto why = testing::MakeSampleMediaSources(dir_.path(), 300000); !why.empty()) {
+      GTEST_SKIP() << why;
+    }
     fs::create_directories(dir_ / "prestart");
     WriteWholeFile(dir_ / "prestart/run.cmd", "@echo prestart\r\n");
     WriteWholeFile(dir_ / "password.txt", std::string(kPassword) + "\n");

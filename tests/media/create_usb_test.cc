@@ -16,17 +16,12 @@ namespace {
 namespace fs = std::filesystem;
 using testing::RunMediaforge;
 using testing::RunShell;
-using testing::TempDir;
 using testing::WriteWholeFile;
-
-constexpr char kShimLoader[] = "/usr/lib/shim/mmx64.efi";
 
 class CreateUsbTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(kShimLoader)) GTEST_SKIP() << "no x64 EFI binary at " << kShimLoader;
-    fs::create_directories(dir_ / "boot/EFI/BOOT");
-    fs::copy_file(kShimLoader, dir_ / "boot/EFI/BOOT/BOOTX64.EFI");
+    if (auto why = testing::MakeBootImageTree(dir_ / "boot"); !why.empty()) GTEST_SKIP() << why;
     fs::create_directories(dir_ / "content");
     testing::WritePatternFile(dir_ / "content/data.bin", 700000, 3);
   }
@@ -53,7 +48,7 @@ class CreateUsbTest : public ::testing::Test {
     return j["error"].is_string() ? j["error"].get<std::string>() : r.output;
   }
 
-  TempDir dir_;
+  testing::TempDir dir_;
 };
 
 TEST_F(CreateUsbTest, FormatFalseRemakesTheExistingVolumeInPlace) {

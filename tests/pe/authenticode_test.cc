@@ -75,9 +75,9 @@ TEST(Authenticode, DebianGrubIsSignedByDebiansKeyAndOsslsigncodeAgreesOnTheDiges
 }
 
 TEST(Authenticode, GrubMkstandaloneImageIsUnsigned) {
-  std::string why = testing::GrubUnavailable("x86_64-efi");
-  if (!why.empty()) GTEST_SKIP() << why;
+  MF_REQUIRE_GRUB("x86_64-efi");
   testing::TempDir dir;
+  std::string why;
   const std::string path = (dir / "grub.efi").string();
   ASSERT_TRUE(testing::BuildGrubEfiStandalone(path, testing::MarkerGrubConfig("x"), &why)) << why;
   auto bytes = ReadBytes(path);

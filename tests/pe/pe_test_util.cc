@@ -72,13 +72,13 @@ std::vector<uint8_t> MinimalPeImage(uint16_t machine, uint16_t subsystem) {
   coff.characteristics = 0x0022;  // executable, large address aware
   std::memcpy(out.data() + sizeof(dos) + 4, &coff, sizeof(coff));
   pe::OptionalHeader64 opt{};
-  opt.magic = pe::kOptionalMagicPe32Plus;
-  opt.address_of_entry_point = 0x1000;
-  opt.section_alignment = 0x1000;
-  opt.file_alignment = 0x200;
-  opt.size_of_image = 0x2000;
-  opt.size_of_headers = kHeaders;
-  opt.subsystem = subsystem;
+  opt.standard.magic = pe::kOptionalMagicPe32Plus;
+  opt.standard.address_of_entry_point = 0x1000;
+  opt.windows.section_alignment = 0x1000;
+  opt.windows.file_alignment = 0x200;
+  opt.windows.size_of_image = 0x2000;
+  opt.windows.size_of_headers = kHeaders;
+  opt.windows.subsystem = subsystem;
   opt.number_of_rva_and_sizes = 16;
   const size_t opt_at = sizeof(dos) + 4 + sizeof(coff);
   std::memcpy(out.data() + opt_at, &opt, sizeof(opt));

@@ -110,13 +110,11 @@ TEST(SecureBootAudit, ShimAndDebianGrubOnAStickAreSignedAndIntact) {
 }
 
 TEST(SecureBootAudit, UnsignedLoaderFailsOnlyWithSecureBoot) {
-  std::string why = testing::GrubUnavailable("x86_64-efi");
-  if (!why.empty()) GTEST_SKIP() << why;
+  MF_REQUIRE_GRUB("x86_64-efi");
   TempDir dir;
   fs::path tree = dir / "tree";
-  fs::create_directories(tree / "EFI" / "BOOT");
-  ASSERT_TRUE(testing::BuildGrubEfiStandalone((tree / "EFI" / "BOOT" / "BOOTX64.EFI").string(),
-                                              testing::MarkerGrubConfig("x"), &why))
+  std::string why;
+  ASSERT_TRUE(testing::BuildGrubEfiDefaultLoader(tree, testing::MarkerGrubConfig("x"), &why))
       << why;
   const std::string img = MakeStick(dir, tree, "unsigned.img");
   int rc = -1;

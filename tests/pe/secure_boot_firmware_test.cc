@@ -67,22 +67,18 @@ TEST(SecureBootFirmware, OvmfBootsShimAndSignedGrubAndVerifyAgrees) {
 
   std::string says;
   EXPECT_EQ(VerifySecureBoot(img, &says), 0) << says;
-  auto boot = testing::BootAndWaitForMarker(img, kMarker, SecureBootOptions());
-  EXPECT_TRUE(boot.marker_seen) << boot.command << "\n" << boot.console;
+  auto boot = testing::ExpectBootsToMarker(img, kMarker, SecureBootOptions());
   EXPECT_EQ(boot.console.find(kRefusal), std::string::npos) << boot.console;
   std::cerr << "Secure Boot: shim + signed GRUB reached the marker in " << boot.seconds << " s\n";
 }
 
 TEST(SecureBootFirmware, OvmfRefusesAnUnsignedLoaderAndVerifyAgrees) {
   MF_REQUIRE_BOOT(testing::Firmware::kUefiSecureBoot);
-  std::string why = testing::GrubUnavailable("x86_64-efi");
-  if (!why.empty()) GTEST_SKIP() << why;
+  MF_REQUIRE_GRUB("x86_64-efi");
   TempDir dir;
   fs::path tree = dir / "tree";
-  fs::create_directories(tree / "EFI" / "BOOT");
-  ASSERT_TRUE(testing::BuildGrubEfiStandalone((tree / "EFI" / "BOOT" / "BOOTX64.EFI").string(),
-                                              kGrubCfg, &why))
-      << why;
+  std::string why;
+  ASSERT_TRUE(testing::BuildGrubEfiDefaultLoader(tree, kGrubCfg, &why)) << why;
   const std::string img = (dir / "stick.img").string();
   auto mk = testing::RunMediaforge({"usb", tree.string(), img, "--size", "64M"});
   ASSERT_EQ(mk.exit_code, 0) << mk.output;
@@ -98,10 +94,10 @@ TEST(SecureBootFirmware, OvmfRefusesAnUnsignedLoaderAndVerifyAgrees) {
 
 TEST(SecureBootFirmware, ShimRefusesAnUnsignedGrubAndVerifyAgrees) {
   MF_REQUIRE_BOOT(testing::Firmware::kUefiSecureBoot);
-  std::string why = testing::GrubUnavailable("x86_64-efi");
-  if (!why.empty()) GTEST_SKIP() << why;
+  MF_REQUIRE_GRUB("x86_64-efi");
   if (!fs::exists(testing::kShimSigned)) GTEST_SKIP() << "needs shim-signed";
   TempDir dir;
+  std::string why;
   const std::string grub = (dir / "grub-unsigned.efi").string();
   ASSERT_TRUE(testing::BuildGrubEfiStandalone(grub, kGrubCfg, &why)) << why;
   const std::string img = MakeShimStick(dir, grub);

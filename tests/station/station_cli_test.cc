@@ -26,6 +26,7 @@
 #include "device/sha256.h"
 #include "nlohmann/json.hpp"
 #include "tests/station/station_background.h"
+#include "tests/station/station_cli_support.h"
 #include "tests/support/test_support.h"
 
 namespace mediaforge {
@@ -34,6 +35,9 @@ namespace fs = std::filesystem;
 using testing::LoopDevice;
 using json = nlohmann::json;
 using testing::Background;
+using testing::Finals;
+using testing::JsonLines;
+using testing::LastJson;
 
 constexpr uint64_t kImage = 8ull << 20;
 
@@ -54,17 +58,6 @@ std::vector<std::string> StationArgs(const fs::path& image, const fs::path& dir,
   return a;
 }
 
-// Final state events, by backing file.
-std::map<std::string, json> Finals(const std::vector<json>& events) {
-  std::map<std::string, json> out;
-  for (const auto& e : events) {
-    if (e.value("event", "") == "state" && e.contains("ok")) {
-      out[e.value("backing_file", "")] = e;
-    }
-  }
-  return out;
-}
-
 bool HoldsImage(const fs::path& image, const fs::path& disk) {
   auto a = testing::ReadWholeFile(image);
   auto b = testing::ReadWholeFile(disk);
@@ -81,11 +74,6 @@ struct Sticks {
     return p;
   }
 };
-
-#define ATTACH(var, path)                                        \
-  std::string why_##var;                                         \
-  auto var = LoopDevice::Attach(path, false, false, &why_##var); \
-  if (!var) GTEST_SKIP() << "needs loop devices: " << why_##var;
 
 TEST(StationCli, ThreeSticksArriveAndAreRecorded) {
   Sticks s;
@@ -123,7 +111,7 @@ TEST(StationCli, ThreeSticksArriveAndAreRecorded) {
   auto history = testing::RunMediaforge(
       {"station", "--history", "--json", "--db", (s.dir / "station.sqlite").string()});
   ASSERT_EQ(history.exit_code, 0) << history.output;
-  json h = json::parse(testing::LastJsonLine(history.output));
+  json h = LastJson(history.output);
   ASSERT_EQ(h["records"].size(), 3u) << h.dump();
   auto img = testing::ReadWholeFile(s.image);
   std::string sha = device::Sha256Hex(std::as_bytes(std::span(img.data(), img.size())));
@@ -145,7 +133,7 @@ TEST(StationCli, ThreeSticksArriveAndAreRecorded) {
       testing::RunMediaforge({"station", "--history", "--json", "--serial", files[1].string(),
                               "--db", (s.dir / "station.sqlite").string()});
   ASSERT_EQ(one.exit_code, 0) << one.output;
-  EXPECT_EQ(json::parse(testing::LastJsonLine(one.output))["records"].size(), 1u);
+  EXPECT_EQ(LastJson(one.output)["records"].size(), 1u);
   auto future = testing::RunMediaforge({"station", "--history", "--csv", "--since", "2999-01-01",
                                         "--db", (s.dir / "station.sqlite").string()});
   ASSERT_EQ(future.exit_code, 0) << future.output;
@@ -166,12 +154,7 @@ TEST(StationCli, OnceWritesCurrentAndRefused) {
   ATTACH(l3, small);
   auto r = testing::RunMediaforge(StationArgs(s.image, s.dir.path(), {"--once"}), 240);
   EXPECT_EQ(r.exit_code, 1) << r.output;  // one refused
-  std::vector<json> events;
-  std::istringstream in(r.output);
-  for (std::string line; std::getline(in, line);) {
-    auto j = json::parse(line, nullptr, false);
-    if (!j.is_discarded() && j.is_object()) events.push_back(j);
-  }
+  std::vector<json> events = JsonLines(r.output);
   auto finals = Finals(events);
   ASSERT_EQ(finals.size(), 3u) << r.output;
   EXPECT_EQ(finals[fresh.string()].value("state", ""), "written") << r.output;
@@ -198,12 +181,7 @@ TEST(StationCli, StaleStickGetsADeltaWriteRecorded) {
   ATTACH(loop, stale);
   auto r = testing::RunMediaforge(StationArgs(s.image, s.dir.path(), {"--once"}), 240);
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  std::vector<json> events;
-  std::istringstream in(r.output);
-  for (std::string line; std::getline(in, line);) {
-    auto j = json::parse(line, nullptr, false);
-    if (!j.is_discarded() && j.is_object()) events.push_back(j);
-  }
+  std::vector<json> events = JsonLines(r.output);
   const json e = Finals(events)[stale.string()];
   EXPECT_EQ(e.value("state", ""), "written") << r.output;
   EXPECT_TRUE(e.value("delta", false)) << e.dump();
@@ -213,7 +191,7 @@ TEST(StationCli, StaleStickGetsADeltaWriteRecorded) {
   auto history = testing::RunMediaforge(
       {"station", "--history", "--json", "--db", (s.dir / "station.sqlite").string()});
   ASSERT_EQ(history.exit_code, 0) << history.output;
-  json h = json::parse(testing::LastJsonLine(history.output));
+  json h = LastJson(history.output);
   ASSERT_EQ(h["records"].size(), 1u) << h.dump();
   EXPECT_EQ(h["records"][0]["delta"], true);
   EXPECT_EQ(h["records"][0]["bytes"], 2u * 8192);
@@ -249,12 +227,7 @@ TEST(StationCli, MidWriteIoErrorReportedWhileOthersComplete) {
   args.push_back(bad.string());
   auto r = testing::RunMediaforge(args, 240);
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  std::vector<json> events;
-  std::istringstream in(r.output);
-  for (std::string line; std::getline(in, line);) {
-    auto j = json::parse(line, nullptr, false);
-    if (!j.is_discarded() && j.is_object()) events.push_back(j);
-  }
+  std::vector<json> events = JsonLines(r.output);
   auto finals = Finals(events);
   ASSERT_EQ(finals.size(), 3u) << r.output;
   EXPECT_EQ(finals[a.string()].value("state", ""), "written") << r.output;

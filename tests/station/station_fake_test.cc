@@ -19,6 +19,7 @@
 
 #include "nlohmann/json.hpp"
 #include "tests/station/station_background.h"
+#include "tests/station/station_cli_support.h"
 #include "tests/support/test_support.h"
 
 namespace mediaforge {
@@ -102,14 +103,7 @@ TEST(StationFake, FuseWrappedStickIsCaughtAndNotWrittenWhileAGoodOneIs) {
        "--match", good.string(), "--db", (dir / "station.sqlite").string(), "--once"},
       300);
   EXPECT_EQ(r.exit_code, 1) << r.output;  // one stick was not imaged
-  std::map<std::string, json> finals;
-  std::istringstream in(r.output);
-  for (std::string line; std::getline(in, line);) {
-    auto j = json::parse(line, nullptr, false);
-    if (!j.is_discarded() && j.is_object() && j.value("event", "") == "state" && j.contains("ok")) {
-      finals[j.value("backing_file", "")] = j;
-    }
-  }
+  std::map<std::string, json> finals = testing::Finals(testing::JsonLines(r.output));
   ASSERT_EQ(finals.size(), 2u) << r.output;
   const json& f = finals[fake.file().string()];
   EXPECT_EQ(f.value("state", ""), "fake") << f.dump();
@@ -124,7 +118,7 @@ TEST(StationFake, FuseWrappedStickIsCaughtAndNotWrittenWhileAGoodOneIs) {
   auto history = testing::RunMediaforge(
       {"station", "--history", "--json", "--db", (dir / "station.sqlite").string()});
   ASSERT_EQ(history.exit_code, 0) << history.output;
-  json h = json::parse(testing::LastJsonLine(history.output));
+  json h = testing::LastJson(history.output);
   ASSERT_EQ(h["records"].size(), 2u) << h.dump();
   int fakes = 0;
   for (const auto& rec : h["records"]) {

@@ -11,26 +11,15 @@
 
 #include "device/sha256.h"
 #include "nlohmann/json.hpp"
+#include "tests/station/station_cli_support.h"
 #include "tests/support/test_support.h"
 
 namespace mediaforge {
 namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-using testing::LoopDevice;
 
-constexpr char kShimLoader[] = "/usr/lib/shim/mmx64.efi";
 constexpr uint64_t kStick = 64ull << 20;
-
-std::vector<json> JsonLines(const std::string& output) {
-  std::vector<json> out;
-  std::istringstream in(output);
-  for (std::string line; std::getline(in, line);) {
-    auto j = json::parse(line, nullptr, false);
-    if (!j.is_discarded() && j.is_object()) out.push_back(j);
-  }
-  return out;
-}
 
 std::string Sha256Of(const std::vector<char>& bytes, uint64_t length) {
   return device::Sha256Hex(std::as_bytes(std::span(bytes.data(), length)));
@@ -39,13 +28,9 @@ std::string Sha256Of(const std::vector<char>& bytes, uint64_t length) {
 class StationSpecTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(kShimLoader)) GTEST_SKIP() << "no x64 EFI binary at " << kShimLoader;
-    fs::create_directories(dir_ / "boot/EFI/BOOT");
-    fs::copy_file(kShimLoader, dir_ / "boot/EFI/BOOT/BOOTX64.EFI");
-    fs::create_directories(dir_ / "boot/isolinux");
-    testing::WritePatternFile(dir_ / "boot/isolinux/isolinux.bin", 8192, 1);
-    fs::create_directories(dir_ / "drivers/net");
-    testing::WritePatternFile(dir_ / "drivers/net/e1000.sys", 3 << 20, 2);
+    if (auto why = testing::MakeSampleMediaSources(dir_.path(), 3 << 20); !why.empty()) {
+      GTEST_SKIP() << why;
+    }
     ::setenv("MF_TEST_STATION_PASSWORD", "Stat1on-Pa55", 1);
   }
 
@@ -87,14 +72,7 @@ class StationSpecTest : public ::testing::Test {
     a.insert(a.end(), extra.begin(), extra.end());
     return testing::RunMediaforge(a, 600);
   }
-  // Final state events by backing file, and the start event.
-  static std::map<std::string, json> Finals(const std::vector<json>& events) {
-    std::map<std::string, json> out;
-    for (const auto& e : events) {
-      if (e.value("event", "") == "state" && e.contains("ok")) out[e.value("backing_file", "")] = e;
-    }
-    return out;
-  }
+  // The start event.
   static json Start(const std::vector<json>& events) {
     for (const auto& e : events) {
       if (e.value("event", "") == "start") return e;
@@ -104,11 +82,6 @@ class StationSpecTest : public ::testing::Test {
 
   testing::TempDir dir_;
 };
-
-#define ATTACH(var, path)                                        \
-  std::string why_##var;                                         \
-  auto var = LoopDevice::Attach(path, false, false, &why_##var); \
-  if (!var) GTEST_SKIP() << "needs loop devices: " << why_##var;
 
 TEST_F(StationSpecTest, BuiltOnceWrittenToEveryStickVerifiedAndRecorded) {
   fs::path spec = WriteSpec(Spec());
@@ -120,7 +93,7 @@ TEST_F(StationSpecTest, BuiltOnceWrittenToEveryStickVerifiedAndRecorded) {
   ATTACH(lb, b);
   auto r = Station(spec);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto events = JsonLines(r.output);
+  auto events = testing::JsonLines(r.output);
   const json start = Start(events);
   const uint64_t bytes = start.value("bytes", uint64_t{0});
   ASSERT_GT(bytes, 0u) << r.output;
@@ -128,7 +101,7 @@ TEST_F(StationSpecTest, BuiltOnceWrittenToEveryStickVerifiedAndRecorded) {
   auto spec_bytes = testing::ReadWholeFile(spec);
   const std::string spec_sha = Sha256Of(spec_bytes, spec_bytes.size());
   EXPECT_EQ(start.value("spec_sha256", ""), spec_sha);
-  auto finals = Finals(events);
+  auto finals = testing::Finals(events);
   ASSERT_EQ(finals.size(), 2u) << r.output;
   const uint64_t written = finals[a.string()].value("bytes", uint64_t{0});
   for (const fs::path& s : {a, b}) {
@@ -149,7 +122,7 @@ TEST_F(StationSpecTest, BuiltOnceWrittenToEveryStickVerifiedAndRecorded) {
   auto history = testing::RunMediaforge(
       {"station", "--history", "--json", "--db", (dir_ / "station.sqlite").string()});
   ASSERT_EQ(history.exit_code, 0) << history.output;
-  json h = json::parse(testing::LastJsonLine(history.output));
+  json h = testing::LastJson(history.output);
   ASSERT_EQ(h["records"].size(), 2u) << h.dump();
   for (const auto& rec : h["records"]) {
     EXPECT_EQ(rec["spec"], fs::absolute(spec).string());
@@ -162,7 +135,7 @@ TEST_F(StationSpecTest, BuiltOnceWrittenToEveryStickVerifiedAndRecorded) {
   // earlier copy, so only what changed is written.
   auto again = Station(spec);
   ASSERT_EQ(again.exit_code, 0) << again.output;
-  auto finals2 = Finals(JsonLines(again.output));
+  auto finals2 = testing::Finals(testing::JsonLines(again.output));
   ASSERT_EQ(finals2.size(), 2u) << again.output;
   for (const fs::path& s : {a, b}) {
     const json& e = finals2[s.string()];
@@ -185,7 +158,7 @@ TEST_F(StationSpecTest, PreflightFailuresTouchNoStick) {
   EXPECT_EQ(no_password.exit_code, 2) << no_password.output;
   EXPECT_NE(no_password.output.find("MF_TEST_STATION_PASSWORD"), std::string::npos)
       << no_password.output;
-  EXPECT_TRUE(Start(JsonLines(no_password.output)).empty()) << "the station never started";
+  EXPECT_TRUE(Start(testing::JsonLines(no_password.output)).empty()) << "the station never started";
   ::setenv("MF_TEST_STATION_PASSWORD", "Stat1on-Pa55", 1);
 
   json expired = Spec();

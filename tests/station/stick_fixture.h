@@ -2,11 +2,17 @@
 // made of loop devices over files this test creates, fault injection through the library API.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "engine/image_source.h"
 #include "engine/station/stick_job.h"
 #include "tests/support/faulty_target.h"
@@ -58,6 +64,36 @@ inline bool ImageOnDisk(const Fixture& f, const std::string& disk) {
   auto img = testing::ReadWholeFile(f.image);
   auto d = testing::ReadWholeFile(disk);
   return d.size() >= img.size() && std::equal(img.begin(), img.end(), d.begin());
+}
+
+// Three sticks written at once, each on its own thread with `options(i)`: the middle one is
+// the one a test breaks, the outer two must not notice.
+struct SideBySide {
+  std::vector<std::string> disks = std::vector<std::string>(3);
+  std::vector<StickResult> results = std::vector<StickResult>(3);
+};
+// nullopt (f.why says why) when there are no loop devices here.
+inline std::optional<SideBySide> RunThreeSticks(
+    Fixture& f, const std::function<StickJobOptions(int)>& options) {
+  SideBySide run;
+  for (int i = 0; i < 3; ++i) {
+    if (!f.Disk(absl::StrCat("stick", i, ".img"), &run.disks[i])) return std::nullopt;
+  }
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([&, i] {
+      run.results[i] = RunStickJob(f.infos[run.disks[i]], f.Maker(), options(i), nullptr);
+    });
+  }
+  for (auto& t : threads) t.join();
+  return run;
+}
+// The outer two sticks were written whole.
+inline void ExpectNeighboursWritten(const Fixture& f, const SideBySide& run) {
+  for (int i : {0, 2}) {
+    EXPECT_EQ(run.results[i].state, StickState::kWritten) << run.results[i].error;
+    EXPECT_TRUE(ImageOnDisk(f, run.disks[i])) << i;
+  }
 }
 
 }  // namespace mediaforge::engine::station

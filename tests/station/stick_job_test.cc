@@ -63,34 +63,22 @@ TEST(StickJob, FakeCapacityCaughtAndNotWritten) {
 
 TEST(StickJob, EioMidWriteNamesTheOffsetAndOthersComplete) {
   Fixture f;
-  std::vector<std::string> disks(3);
-  for (int i = 0; i < 3; ++i) {
-    if (!f.Disk(absl::StrCat("stick", i, ".img"), &disks[i])) {
-      GTEST_SKIP() << "needs loop devices: " << f.why;
+  auto run = RunThreeSticks(f, [](int i) {
+    StickJobOptions o;
+    o.image_bytes = kImage;
+    o.force = true;
+    o.probe = i != 1;  // the probe would find the bad spot first; here the write must
+    if (i == 1) {
+      device::FaultPlan plan;
+      plan.eio_offset = 6ull << 20;
+      plan.eio_length = 4096;
+      o.wrap = Faulty(plan);
     }
-  }
-  std::vector<StickResult> results(3);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 3; ++i) {
-    threads.emplace_back([&, i] {
-      StickJobOptions o;
-      o.image_bytes = kImage;
-      o.force = true;
-      o.probe = i != 1;  // the probe would find the bad spot first; here the write must
-      if (i == 1) {
-        device::FaultPlan plan;
-        plan.eio_offset = 6ull << 20;
-        plan.eio_length = 4096;
-        o.wrap = Faulty(plan);
-      }
-      results[i] = RunStickJob(f.infos[disks[i]], f.Maker(), o, nullptr);
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(results[0].state, StickState::kWritten) << results[0].error;
-  EXPECT_EQ(results[2].state, StickState::kWritten) << results[2].error;
-  EXPECT_TRUE(ImageOnDisk(f, disks[0]));
-  EXPECT_TRUE(ImageOnDisk(f, disks[2]));
+    return o;
+  });
+  if (!run) GTEST_SKIP() << "needs loop devices: " << f.why;
+  ExpectNeighboursWritten(f, *run);
+  const std::vector<StickResult>& results = run->results;
   EXPECT_EQ(results[1].state, StickState::kFailed);
   ASSERT_TRUE(results[1].error_offset.has_value()) << results[1].error;
   EXPECT_LE(*results[1].error_offset, 6ull << 20);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/station/stick_job.h"
 #include "tests/station/stick_fixture.h"
+#include "tests/support/forwarding_target.h"
 
 namespace mediaforge::engine::station {
 namespace {
@@ -24,32 +25,19 @@ StickJobOptions Options() {
 
 TEST(StickRemoved, VanishingMidWriteNamesTheOffsetAndOthersFinish) {
   Fixture f;
-  std::vector<std::string> disks(3);
-  for (int i = 0; i < 3; ++i) {
-    if (!f.Disk(absl::StrCat("stick", i, ".img"), &disks[i])) {
-      GTEST_SKIP() << "needs loop devices: " << f.why;
-    }
-  }
   constexpr uint64_t kGoneAt = 5ull << 20;
-  std::vector<StickResult> results(3);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 3; ++i) {
-    threads.emplace_back([&, i] {
-      StickJobOptions o = Options();
-      if (i == 1) {
-        device::FaultPlan plan;
-        plan.vanish_after_bytes = kGoneAt;
-        o.wrap = Faulty(plan);
-      }
-      results[i] = RunStickJob(f.infos[disks[i]], f.Maker(), o, nullptr);
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(results[0].state, StickState::kWritten) << results[0].error;
-  EXPECT_EQ(results[2].state, StickState::kWritten) << results[2].error;
-  EXPECT_TRUE(ImageOnDisk(f, disks[0]));
-  EXPECT_TRUE(ImageOnDisk(f, disks[2]));
-  const StickResult& gone = results[1];
+  auto run = RunThreeSticks(f, [&](int i) {
+    StickJobOptions o = Options();
+    if (i == 1) {
+      device::FaultPlan plan;
+      plan.vanish_after_bytes = kGoneAt;
+      o.wrap = Faulty(plan);
+    }
+    return o;
+  });
+  if (!run) GTEST_SKIP() << "needs loop devices: " << f.why;
+  ExpectNeighboursWritten(f, *run);
+  const StickResult& gone = run->results[1];
   EXPECT_EQ(gone.state, StickState::kRemoved) << gone.error;
   EXPECT_FALSE(gone.ok());
   ASSERT_TRUE(gone.error_offset.has_value()) << gone.error;
@@ -79,29 +67,13 @@ TEST(StickRemoved, VanishingAtTheFinalFlushIsRemovedToo) {
 
 // A stick that takes its time over every write (5 ms each), so the test can pull it out while
 // the write is surely under way.
-class SlowTarget final : public device::Target {
+class SlowTarget final : public device::ForwardingTarget {
  public:
-  explicit SlowTarget(std::unique_ptr<device::Target> inner) : inner_(std::move(inner)) {}
-  const std::string& path() const override { return inner_->path(); }
-  uint64_t size() const override { return inner_->size(); }
-  uint32_t logical_sector_size() const override { return inner_->logical_sector_size(); }
-  uint32_t physical_sector_size() const override { return inner_->physical_sector_size(); }
-  bool is_block_device() const override { return inner_->is_block_device(); }
-  bool direct() const override { return inner_->direct(); }
-  uint32_t alignment() const override { return inner_->alignment(); }
+  explicit SlowTarget(std::unique_ptr<device::Target> inner) : ForwardingTarget(std::move(inner)) {}
   absl::StatusOr<size_t> WriteAt(std::span<const std::byte> data, uint64_t offset) override {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     return inner_->WriteAt(data.first(std::min<size_t>(data.size(), 64u << 10)), offset);
   }
-  absl::StatusOr<size_t> ReadAt(std::span<std::byte> data, uint64_t offset) override {
-    return inner_->ReadAt(data, offset);
-  }
-  absl::Status Resize(uint64_t size) override { return inner_->Resize(size); }
-  absl::Status Flush() override { return inner_->Flush(); }
-  absl::Status DropCache() override { return inner_->DropCache(); }
-
- private:
-  std::unique_ptr<device::Target> inner_;
 };
 
 // The watcher saw the disk leave while the write ran (the station sets `removed` and `cancel`):

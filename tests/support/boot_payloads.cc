@@ -105,6 +105,12 @@ bool BuildGrubEfiStandalone(const std::string& out_path, const std::string& grub
   return ok;
 }
 
+bool BuildGrubEfiDefaultLoader(const std::filesystem::path& tree, const std::string& grub_cfg,
+                               std::string* why) {
+  std::filesystem::create_directories(tree / "EFI/BOOT");
+  return BuildGrubEfiStandalone((tree / "EFI/BOOT/BOOTX64.EFI").string(), grub_cfg, why);
+}
+
 bool BuildGrubBiosEltorito(const std::string& out_path, const std::string& grub_cfg,
                            std::string* why) {
   return MkImage("i386-pc-eltorito", out_path, grub_cfg, "biosdisk iso9660", why);

@@ -6,6 +6,7 @@
 // Every builder returns false with `why` set when the tools or modules are missing.
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 namespace mediaforge::testing {
@@ -16,9 +17,21 @@ std::string MarkerGrubConfig(const std::string& marker);
 // Why GRUB payloads for `platform` ("x86_64-efi", "i386-pc") cannot be built, or "" if they can.
 std::string GrubUnavailable(const std::string& platform);
 
+// Skips the test when GRUB payloads for `platform` cannot be built (GrubUnavailable).
+#define MF_REQUIRE_GRUB(platform)                                                   \
+  do {                                                                              \
+    if (std::string mf_grub_why = ::mediaforge::testing::GrubUnavailable(platform); \
+        !mf_grub_why.empty())                                                       \
+      GTEST_SKIP() << mf_grub_why;                                                  \
+  } while (0)
+
 // grub-mkstandalone -O x86_64-efi with `grub_cfg` embedded as (memdisk)/boot/grub/grub.cfg.
 bool BuildGrubEfiStandalone(const std::string& out_path, const std::string& grub_cfg,
                             std::string* why);
+
+// The same as the UEFI default loader of a tree: `tree`/EFI/BOOT/BOOTX64.EFI (directories made).
+bool BuildGrubEfiDefaultLoader(const std::filesystem::path& tree, const std::string& grub_cfg,
+                               std::string* why);
 
 // grub-mkimage -O i386-pc-eltorito: a no-emulation El Torito boot image (load it whole; no boot
 // info table needed) that runs `grub_cfg` embedded in it. Modules cover ISO9660 and serial.

@@ -7,7 +7,7 @@
 namespace mediaforge::device {
 
 FaultyTarget::FaultyTarget(std::unique_ptr<Target> inner, FaultPlan plan)
-    : inner_(std::move(inner)), plan_(plan) {}
+    : ForwardingTarget(std::move(inner)), plan_(plan) {}
 
 uint64_t FaultyTarget::size() const {
   return plan_.reported_size ? *plan_.reported_size : inner_->size();

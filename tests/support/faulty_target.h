@@ -9,7 +9,7 @@
 #include <mutex>
 #include <optional>
 
-#include "device/target.h"
+#include "tests/support/forwarding_target.h"
 
 namespace mediaforge::device {
 
@@ -34,18 +34,11 @@ struct FaultPlan {
   std::optional<uint64_t> reported_size;
 };
 
-class FaultyTarget final : public Target {
+class FaultyTarget final : public ForwardingTarget {
  public:
   FaultyTarget(std::unique_ptr<Target> inner, FaultPlan plan);
 
-  const std::string& path() const override { return inner_->path(); }
   uint64_t size() const override;
-  uint32_t logical_sector_size() const override { return inner_->logical_sector_size(); }
-  uint32_t physical_sector_size() const override { return inner_->physical_sector_size(); }
-  bool is_block_device() const override { return inner_->is_block_device(); }
-  bool direct() const override { return inner_->direct(); }
-  uint32_t alignment() const override { return inner_->alignment(); }
-
   absl::StatusOr<size_t> WriteAt(std::span<const std::byte> data, uint64_t offset) override;
   absl::StatusOr<size_t> ReadAt(std::span<std::byte> data, uint64_t offset) override;
   absl::Status Resize(uint64_t size) override;
@@ -57,7 +50,6 @@ class FaultyTarget final : public Target {
  private:
   absl::Status CheckVanished(uint64_t offset) const;
 
-  std::unique_ptr<Target> inner_;
   FaultPlan plan_;
   std::atomic<uint64_t> written_{0};
 };

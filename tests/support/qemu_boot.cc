@@ -1,5 +1,6 @@
 #include "tests/support/qemu_boot.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -128,6 +129,13 @@ BootResult BootAndWaitForMarker(const std::string& image, const std::string& mar
         "[qemu_boot: no marker after " + std::to_string(options.timeout_seconds) + " s]\n";
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return result;
+}
+
+BootResult ExpectBootsToMarker(const std::string& image, const std::string& marker,
+                               const BootOptions& options) {
+  BootResult result = BootAndWaitForMarker(image, marker, options);
+  EXPECT_TRUE(result.marker_seen) << result.command << "\n" << result.console;
   return result;
 }
 

@@ -44,6 +44,11 @@ std::string OvmfSecureBootVarsPath();
 BootResult BootAndWaitForMarker(const std::string& image, const std::string& marker,
                                 const BootOptions& options = {});
 
+// The same, expecting the marker (a test failure naming the command line and the console
+// otherwise); the result for further checks.
+BootResult ExpectBootsToMarker(const std::string& image, const std::string& marker,
+                               const BootOptions& options = {});
+
 }  // namespace mediaforge::testing
 
 // Skips the current test when QEMU (or OVMF for UEFI) is missing.

@@ -141,6 +141,23 @@ std::string LastJsonLine(const std::string& output) {
   return output.substr(start, output.find('\n', start) - start);
 }
 
+std::string MakeBootImageTree(const fs::path& boot) {
+  constexpr char kLoader[] = "/usr/lib/shim/mmx64.efi";
+  if (!fs::exists(kLoader)) return std::string("no x64 EFI binary at ") + kLoader;
+  fs::create_directories(boot / "EFI/BOOT");
+  fs::copy_file(kLoader, boot / "EFI/BOOT/BOOTX64.EFI");
+  return "";
+}
+
+std::string MakeSampleMediaSources(const fs::path& dir, uint64_t driver_bytes) {
+  if (std::string why = MakeBootImageTree(dir / "boot"); !why.empty()) return why;
+  fs::create_directories(dir / "boot/isolinux");
+  WritePatternFile(dir / "boot/isolinux/isolinux.bin", 8192, 1);
+  fs::create_directories(dir / "drivers/net");
+  WritePatternFile(dir / "drivers/net/e1000.sys", driver_bytes, 2);
+  return "";
+}
+
 void WritePatternFile(const fs::path& path, uint64_t size, uint64_t seed) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   std::mt19937_64 rng(seed);
@@ -202,6 +219,13 @@ std::optional<LoopDevice> LoopDevice::Attach(const fs::path& backing, bool parts
     return std::nullopt;
   }
   return LoopDevice(dev);
+}
+
+std::optional<LoopDevice> LoopDevice::AttachBlank(const fs::path& backing, uint64_t size,
+                                                  bool partscan, bool direct_io, std::string* why) {
+  { std::ofstream(backing, std::ios::binary | std::ios::trunc).close(); }
+  fs::resize_file(backing, size);
+  return Attach(backing, partscan, direct_io, why);
 }
 
 LoopDevice::LoopDevice(LoopDevice&& other) noexcept : path_(std::move(other.path_)) {

@@ -64,6 +64,14 @@ std::string ReadTextFile(const std::filesystem::path& path);
 std::vector<std::string> DirectoryEntries(const std::filesystem::path& dir);
 void WriteWholeFile(const std::filesystem::path& path, std::string_view content);
 
+// The UEFI side of a boot image for `create` specs: a real x64 EFI binary (shim's MokManager)
+// copied as `boot`/EFI/BOOT/BOOTX64.EFI. "" on success, else why not (no such binary here).
+std::string MakeBootImageTree(const std::filesystem::path& boot);
+// The sources of a sample `create` spec under `dir`: the boot image tree `boot`
+// (MakeBootImageTree plus a BIOS boot/isolinux/isolinux.bin) and drivers/net/e1000.sys of
+// `driver_bytes`. "" on success, else why not.
+std::string MakeSampleMediaSources(const std::filesystem::path& dir, uint64_t driver_bytes);
+
 // A loop device over a file, attached by this object and detached by it in every exit path.
 class LoopDevice {
  public:
@@ -72,6 +80,9 @@ class LoopDevice {
   // /dev/loop-control, losetup failing).
   static std::optional<LoopDevice> Attach(const std::filesystem::path& backing, bool partscan,
                                           bool direct_io, std::string* why);
+  // The same over a blank `backing` made first: `size` bytes of zeros (sparse).
+  static std::optional<LoopDevice> AttachBlank(const std::filesystem::path& backing, uint64_t size,
+                                               bool partscan, bool direct_io, std::string* why);
   LoopDevice(LoopDevice&& other) noexcept;
   LoopDevice& operator=(LoopDevice&&) = delete;
   ~LoopDevice();

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "nlohmann/json.hpp"
+#include "tests/support/cli_json.h"
 #include "tests/support/test_support.h"
 
 namespace mediaforge {
@@ -19,10 +20,6 @@ constexpr uint64_t kImageSize = 24 << 20;
 
 testing::CommandResult Cli(std::vector<std::string> args) {
   return testing::RunMediaforge(std::move(args));
-}
-
-nlohmann::json LastJson(const std::string& output) {
-  return nlohmann::json::parse(testing::LastJsonLine(output), nullptr, false);
 }
 
 int Sh(const std::string& script) { return testing::RunShell(script).exit_code; }
@@ -80,7 +77,7 @@ TEST(CliBmap, WritesOnlyMappedRangesOfABmaptoolBmapToALoopDevice) {
   auto r = Cli({"write", (dir / "img").string(), loop.dev->path(), "--bmap",
                 (dir / "their.bmap").string(), "--verify", "--yes", "--force", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto j = LastJson(r.output);
+  auto j = testing::LastJson(r.output);
   const uint64_t mapped = (2 << 20) + 40960 + 4096;
   EXPECT_EQ(j["bytes"], mapped) << j.dump();
   EXPECT_EQ(j["bmap"], (dir / "their.bmap").string());
@@ -104,7 +101,7 @@ TEST(CliBmap, BmaptoolCopyAcceptsOurBmapAndGivesTheSameDevice) {
   MakeSparseImage(dir / "img");
   auto r = Cli({"bmap", (dir / "img").string(), "-o", (dir / "our.bmap").string(), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(LastJson(r.output)["mapped_bytes"], (2 << 20) + 40960 + 4096);
+  EXPECT_EQ(testing::LastJson(r.output)["mapped_bytes"], (2 << 20) + 40960 + 4096);
   ASSERT_EQ(testing::Run(
                 {"bmaptool", "create", "-o", (dir / "their.bmap").string(), (dir / "img").string()})
                 .exit_code,
@@ -134,7 +131,7 @@ TEST(CliBmap, CaptureBmapRestoresTheSourceThroughBmaptool) {
   auto r = Cli({"capture", src.dev->path(), "-o", (dir / "cap.img").string(), "--bmap",
                 (dir / "cap.bmap").string(), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(LastJson(r.output)["bmap"], (dir / "cap.bmap").string());
+  EXPECT_EQ(testing::LastJson(r.output)["bmap"], (dir / "cap.bmap").string());
   Loop blank(kImageSize, false);
   if (!blank.dev) GTEST_SKIP() << blank.why;
   auto bt = testing::Run({"bmaptool", "copy", "--bmap", (dir / "cap.bmap").string(),
@@ -156,14 +153,14 @@ TEST(CliBmap, FoundBesideACompressedImageAndTurnedOffByNoBmap) {
                 "--force", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("found beside"), std::string::npos) << r.output;
-  auto j = LastJson(r.output);
+  auto j = testing::LastJson(r.output);
   EXPECT_EQ(j["bmap"], (dir / "img.bmap").string());
   EXPECT_EQ(j["bytes"], (2 << 20) + 40960 + 4096);
   EXPECT_EQ(j["targets"][0]["verified"], true);
   r = Cli({"write", (dir / "img.xz").string(), loop.dev->path(), "--no-bmap", "--yes", "--force",
            "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  j = LastJson(r.output);
+  j = testing::LastJson(r.output);
   EXPECT_TRUE(j["bmap"].is_null());
   EXPECT_EQ(j["bytes"], kImageSize);
 }
@@ -181,7 +178,7 @@ TEST(CliBmap, DamagedBmapIsRefusedBeforeWritingAndNamesTheLine) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("img.bmap:"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("checksum mismatch"), std::string::npos) << r.output;
-  EXPECT_EQ(LastJson(r.output)["ok"], false);
+  EXPECT_EQ(testing::LastJson(r.output)["ok"], false);
   EXPECT_TRUE(loop.Bytes() == before);
 }
 

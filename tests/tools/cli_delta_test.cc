@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "nlohmann/json.hpp"
+#include "tests/support/cli_json.h"
 #include "tests/support/test_support.h"
 
 namespace mediaforge {
@@ -15,10 +16,6 @@ using testing::TempDir;
 namespace fs = std::filesystem;
 
 constexpr uint64_t kSize = 32 << 20;
-
-nlohmann::json LastJson(const std::string& output) {
-  return nlohmann::json::parse(testing::LastJsonLine(output), nullptr, false);
-}
 
 // Overwrites one byte at each offset with its complement.
 void FlipBytes(const fs::path& p, const std::vector<uint64_t>& offsets) {
@@ -51,7 +48,7 @@ TEST(CliDelta, RewritesOnlyChangedBlocksOnALoopDevice) {
   auto r = testing::RunMediaforge({"write", (dir / "v2").string(), loop->path(), "--delta",
                                    "--verify", "--yes", "--force", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto t = LastJson(r.output)["targets"][0];
+  auto t = testing::LastJson(r.output)["targets"][0];
   EXPECT_EQ(t["bytes"], 12u * 4096) << t.dump();
   EXPECT_EQ(t["bytes_compared"], kSize);
   EXPECT_EQ(t["ranges_rewritten"], 12u);
@@ -74,7 +71,7 @@ TEST(CliDelta, RepairFixesExactlyTheFlippedBlocks) {
   auto r = testing::RunMediaforge({"verify", loop->path(), "--image", (dir / "img").string(),
                                    "--repair", "--yes", "--force", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto j = LastJson(r.output);
+  auto j = testing::LastJson(r.output);
   ASSERT_EQ(j["repaired"].size(), 10u) << j.dump();
   for (size_t i = 0; i < flipped.size(); ++i) {
     EXPECT_EQ(j["repaired"][i]["offset"], flipped[i] / 4096 * 4096);

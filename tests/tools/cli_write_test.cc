@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "nlohmann/json.hpp"
+#include "tests/support/cli_json.h"
 #include "tests/support/test_support.h"
 
 namespace mediaforge {
@@ -19,26 +20,16 @@ testing::CommandResult Cli(std::vector<std::string> args) {
   return testing::RunMediaforge(std::move(args));
 }
 
-nlohmann::json LastJson(const std::string& output) {
-  return nlohmann::json::parse(testing::LastJsonLine(output), nullptr, false);
-}
-
-void MakeZeroFile(const std::filesystem::path& p, uint64_t size) {
-  { std::ofstream f(p); }
-  std::filesystem::resize_file(p, size);
-}
-
 TEST(CliWrite, LoopDeviceWriteVerifyIsByteIdentical) {
   TempDir dir;
   testing::WritePatternFile(dir / "img", 24 << 20, 4);
-  MakeZeroFile(dir / "disk", 32 << 20);
   std::string why;
-  auto loop = testing::LoopDevice::Attach(dir / "disk", false, true, &why);
+  auto loop = testing::LoopDevice::AttachBlank(dir / "disk", 32 << 20, false, true, &why);
   if (!loop) GTEST_SKIP() << why;
   auto r = Cli({"write", (dir / "img").string(), loop->path(), "--verify", "--sha256", "--yes",
                 "--force", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto j = LastJson(r.output);
+  auto j = testing::LastJson(r.output);
   ASSERT_FALSE(j.is_discarded()) << r.output;
   EXPECT_EQ(j["bytes"], 24u << 20);
   EXPECT_EQ(j["sha256"].get<std::string>().size(), 64u);
@@ -77,13 +68,12 @@ TEST(CliWrite, UnknownSizeImageRunningOutOfDeviceNamesTheOffset) {
   TempDir dir;
   testing::WritePatternFile(dir / "img", 6 << 20, 7);
   ASSERT_EQ(testing::RunShell("gzip -1 '" + (dir / "img").string() + "'").exit_code, 0);
-  MakeZeroFile(dir / "disk", 4 << 20);
   std::string why;
-  auto loop = testing::LoopDevice::Attach(dir / "disk", false, true, &why);
+  auto loop = testing::LoopDevice::AttachBlank(dir / "disk", 4 << 20, false, true, &why);
   if (!loop) GTEST_SKIP() << why;
   auto r = Cli({"write", (dir / "img.gz").string(), loop->path(), "--yes", "--force", "--json"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  auto j = LastJson(r.output);
+  auto j = testing::LastJson(r.output);
   ASSERT_FALSE(j.is_discarded()) << r.output;
   EXPECT_FALSE(j["targets"][0]["error"].is_null());
   EXPECT_EQ(j["targets"][0]["offset"], 4u << 20) << r.output;
@@ -100,7 +90,7 @@ TEST(CliWrite, BadInputsAreExit2AndKeepAnExistingImageFile) {
   auto missing = Cli({"write", (dir / "nope.img").string(), (dir / "out").string(), "--json"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.output.find("nope.img"), std::string::npos);
-  auto j = LastJson(missing.output);  // --json prints its one object on failure too
+  auto j = testing::LastJson(missing.output);  // --json prints its one object on failure too
   EXPECT_EQ(j["ok"], false) << missing.output;
   EXPECT_NE(j["error"].get<std::string>().find("nope.img"), std::string::npos);
 
@@ -126,7 +116,7 @@ TEST(CliVerify, ImageMismatchAndSha256) {
   ASSERT_EQ(w.exit_code, 0) << w.output;
   auto ok = Cli({"verify", (dir / "copy").string(), "--image", (dir / "img").string(), "--json"});
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
-  EXPECT_EQ(LastJson(ok.output)["ok"], true);
+  EXPECT_EQ(testing::LastJson(ok.output)["ok"], true);
 
   std::fstream f(dir / "copy", std::ios::in | std::ios::out | std::ios::binary);
   f.seekp(1234567);
@@ -134,7 +124,7 @@ TEST(CliVerify, ImageMismatchAndSha256) {
   f.close();
   auto bad = Cli({"verify", (dir / "copy").string(), "--image", (dir / "img").string(), "--json"});
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
-  auto j = LastJson(bad.output);
+  auto j = testing::LastJson(bad.output);
   EXPECT_EQ(j["ok"], false);
   EXPECT_EQ(j["problems"][0]["offset"], 1234567);
 
@@ -153,7 +143,7 @@ TEST(CliCapture, LoopDeviceToSparseImage) {
   if (!loop) GTEST_SKIP() << why;
   auto r = Cli({"capture", loop->path(), "-o", (dir / "cap.img").string(), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto j = LastJson(r.output);
+  auto j = testing::LastJson(r.output);
   EXPECT_EQ(j["bytes"], 8u << 20);
   EXPECT_EQ(j["sha256"], testing::Run({"sha256sum", (dir / "disk").string()}).output.substr(0, 64));
   EXPECT_TRUE(ReadWholeFile(dir / "disk") == ReadWholeFile(dir / "cap.img"));
@@ -162,7 +152,7 @@ TEST(CliCapture, LoopDeviceToSparseImage) {
 TEST(CliList, JsonListsEveryDiskWithAll) {
   auto r = Cli({"list", "--all", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto j = LastJson(r.output);
+  auto j = testing::LastJson(r.output);
   ASSERT_TRUE(j.contains("devices")) << r.output;
   for (const auto& d : j["devices"]) {
     EXPECT_TRUE(d.contains("path") && d.contains("size") && d.contains("removable") &&
@@ -187,7 +177,7 @@ TEST(CliVerify, StructuralCheckOfAnIsoFindsADamagedBootCatalog) {
   ASSERT_EQ(mk.exit_code, 0) << mk.output;
   auto ok = Cli({"verify", iso, "--json"});
   ASSERT_EQ(ok.exit_code, 0) << ok.output;
-  auto j = LastJson(ok.output);
+  auto j = testing::LastJson(ok.output);
   EXPECT_EQ(j["ok"], true);
   EXPECT_NE(j["found"].dump().find("El Torito BIOS entry"), std::string::npos) << j.dump();
 
@@ -204,7 +194,7 @@ TEST(CliVerify, StructuralCheckOfAnIsoFindsADamagedBootCatalog) {
   f.close();
   auto bad = Cli({"verify", iso, "--json"});
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
-  EXPECT_EQ(LastJson(bad.output)["ok"], false) << bad.output;
+  EXPECT_EQ(testing::LastJson(bad.output)["ok"], false) << bad.output;
 }
 
 // cli-contract.md: --json prints exactly one JSON object on stdout, also on failure, for every

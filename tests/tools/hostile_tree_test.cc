@@ -25,16 +25,10 @@ using testing::WriteWholeFile;
 
 enum class Writer { kFormat, kIso, kUsb };
 
+// The writer's command (and test name), in the enum's order.
 std::string WriterName(Writer w) {
-  switch (w) {
-    case Writer::kFormat:
-      return "format";
-    case Writer::kIso:
-      return "iso";
-    case Writer::kUsb:
-      return "usb";
-  }
-  return "?";
+  constexpr const char* kNames[] = {"format", "iso", "usb"};
+  return kNames[static_cast<int>(w)];
 }
 
 // Everything under a directory, symlinks not followed: path -> type, size, mtime, content or

@@ -43,9 +43,8 @@ void ExtractAll(device::Target& target, const udf::UdfVolume& volume, const fs::
 TEST(UdfReader, BridgeImageFromGenisoimageGivesBackTheTree) {
   MF_REQUIRE_TOOL("genisoimage");
   testing::TempDir dir;
-  testing::MakeUdfSourceTree(dir / "src");
   const fs::path iso = dir / "bridge.iso";
-  auto r = testing::MakeUdfBridgeIso(dir / "src", iso);
+  auto r = testing::MakeSampleBridgeIso(dir.path(), iso);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto target = OpenImage(iso);
   ASSERT_TRUE(target);
@@ -76,10 +75,9 @@ TEST(UdfReader, BridgeImageFromGenisoimageGivesBackTheTree) {
 TEST(UdfReader, DiscImagePrefersTheFullerUdfTree) {
   MF_REQUIRE_TOOL("genisoimage");
   testing::TempDir dir;
-  testing::MakeUdfSourceTree(dir / "src");
   const fs::path iso = dir / "windows-like.iso";
   // A Windows-like ISO: its ISO9660/Joliet tree has only README.TXT, UDF has everything.
-  auto r = testing::MakeUdfBridgeIso(dir / "src", iso, /*iso9660_readme_only=*/true);
+  auto r = testing::MakeSampleBridgeIso(dir.path(), iso, /*iso9660_readme_only=*/true);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto target = OpenImage(iso);
   ASSERT_TRUE(target);
@@ -187,9 +185,8 @@ TEST(UdfReader, Cs0NamesDecode) {
 TEST(UdfReader, DamagedDescriptorsAreNamedWithTheirOffset) {
   MF_REQUIRE_TOOL("genisoimage");
   testing::TempDir dir;
-  testing::MakeUdfSourceTree(dir / "src");
   const fs::path iso = dir / "bridge.iso";
-  ASSERT_EQ(testing::MakeUdfBridgeIso(dir / "src", iso).exit_code, 0);
+  ASSERT_EQ(testing::MakeSampleBridgeIso(dir.path(), iso).exit_code, 0);
   // The anchor at sector 256: one flipped byte in its body breaks its CRC.
   const uint64_t anchor = 256 * 2048;
   {
@@ -213,9 +210,8 @@ TEST(UdfReader, DamagedDescriptorsAreNamedWithTheirOffset) {
 TEST(UdfReader, TruncatedImageIsAnErrorNotACrash) {
   MF_REQUIRE_TOOL("genisoimage");
   testing::TempDir dir;
-  testing::MakeUdfSourceTree(dir / "src");
   const fs::path iso = dir / "bridge.iso";
-  ASSERT_EQ(testing::MakeUdfBridgeIso(dir / "src", iso).exit_code, 0);
+  ASSERT_EQ(testing::MakeSampleBridgeIso(dir.path(), iso).exit_code, 0);
   // Cut inside the file data: the tree's extents now point past the end.
   fs::resize_file(iso, fs::file_size(iso) / 2);
   auto target = OpenImage(iso);

@@ -65,6 +65,14 @@ inline CommandResult MakeUdfBridgeIso(const std::filesystem::path& src,
   return {1, "no ISOREAD directory in the ISO9660 tree"};
 }
 
+// MakeUdfSourceTree as `dir`/src, made into the bridge image `iso` by MakeUdfBridgeIso.
+inline CommandResult MakeSampleBridgeIso(const std::filesystem::path& dir,
+                                         const std::filesystem::path& iso,
+                                         bool iso9660_readme_only = false) {
+  MakeUdfSourceTree(dir / "src");
+  return MakeUdfBridgeIso(dir / "src", iso, iso9660_readme_only);
+}
+
 // "sha256  ./path" lines of every file under `dir`, sorted by path.
 inline std::string TreeHashes(const std::filesystem::path& dir) {
   return RunShell("cd '" + dir.string() +

@@ -14,6 +14,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/pe/pe_test_util.h"
 #include "tests/support/boot_payloads.h"
+#include "tests/support/cli_json.h"
 #include "tests/support/qemu_boot.h"
 #include "tests/support/test_support.h"
 
@@ -26,10 +27,6 @@ using testing::TempDir;
 
 testing::CommandResult Cli(std::vector<std::string> args) {
   return testing::RunMediaforge(std::move(args));
-}
-
-nlohmann::json LastJson(const std::string& output) {
-  return nlohmann::json::parse(testing::LastJsonLine(output), nullptr, false);
 }
 
 // A small tree with nested directories, a long name and an empty file.
@@ -65,7 +62,7 @@ TEST(UsbImage, MbrStickPassesOutsideJudges) {
   auto r = Cli({"usb", src.string(), img, "--label", "DEPLOY", "--size", "96M", "--verify",
                 "--date", "1700000000", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto j = LastJson(r.output);
+  auto j = testing::LastJson(r.output);
   EXPECT_EQ(j["verified"], true);
   EXPECT_EQ(j["partition"]["offset"], 1 << 20);
 
@@ -137,7 +134,7 @@ TEST(UsbDevice, LoopDeviceStickPassesJudgesAtThePartitionOffset) {
   MakeLoopStick(s);
   if (!s.loop) GTEST_SKIP() << s.why;
   ASSERT_EQ(s.result.exit_code, 0) << s.result.output;
-  auto j = LastJson(s.result.output);
+  auto j = testing::LastJson(s.result.output);
   EXPECT_EQ(j["verified"], true);
   EXPECT_TRUE(j["reread_error"].is_null()) << j.dump();
   auto blkid = testing::Run({"blkid", "-p", "-O", "1048576", s.loop->path()});
@@ -231,24 +228,21 @@ TEST(UsbBadInput, NonRemovableDeviceRefusedAndUnchanged) {
 
 TEST(UsbBoot, OvmfBootsBootx64FromTheStick) {
   MF_REQUIRE_BOOT(testing::Firmware::kUefi);
-  std::string gwhy = testing::GrubUnavailable("x86_64-efi");
-  if (!gwhy.empty()) GTEST_SKIP() << gwhy;
+  MF_REQUIRE_GRUB("x86_64-efi");
   TempDir dir;
   fs::path src = dir / "src";
-  fs::create_directories(src / "EFI" / "BOOT");
   std::string why;
-  ASSERT_TRUE(testing::BuildGrubEfiStandalone((src / "EFI" / "BOOT" / "BOOTX64.EFI").string(),
-                                              testing::MarkerGrubConfig("MEDIAFORGE-USB-UEFI-OK"),
-                                              &why))
+  ASSERT_TRUE(testing::BuildGrubEfiDefaultLoader(
+      src, testing::MarkerGrubConfig("MEDIAFORGE-USB-UEFI-OK"), &why))
       << why;
   for (std::string scheme : {"mbr", "gpt"}) {
     std::string img = (dir / ("stick-" + scheme + ".img")).string();
     auto r = Cli({"usb", src.string(), img, "--scheme", scheme, "--size", "64M"});
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    auto boot = testing::BootAndWaitForMarker(
+    SCOPED_TRACE(scheme);
+    testing::ExpectBootsToMarker(
         img, "MEDIAFORGE-USB-UEFI-OK",
         {.firmware = testing::Firmware::kUefi, .media = testing::Media::kDisk});
-    EXPECT_TRUE(boot.marker_seen) << scheme << "\n" << boot.command << "\n" << boot.console;
   }
 }
 
@@ -270,10 +264,9 @@ TEST(UsbBoot, SeabiosBootsThroughMbrAndSyslinuxPbr) {
   auto inst = testing::Run(
       {"syslinux", "--install", "--offset", "1048576", "--directory", "/syslinux", img});
   ASSERT_EQ(inst.exit_code, 0) << inst.output;
-  auto boot = testing::BootAndWaitForMarker(
+  testing::ExpectBootsToMarker(
       img, "MEDIAFORGE-USB-BIOS-OK",
       {.firmware = testing::Firmware::kBios, .media = testing::Media::kDisk});
-  EXPECT_TRUE(boot.marker_seen) << boot.command << "\n" << boot.console;
 }
 
 TEST(UsbBoot, DefaultMbrCodeSaysItIsNotBiosBootable) {
@@ -309,7 +302,7 @@ TEST(UsbVerify, CleanStickPassesAndDamageIsListedWithOffsets) {
   ASSERT_EQ(Cli({"usb", src.string(), img, "--scheme", "gpt", "--size", "80M"}).exit_code, 0);
   auto ok = Cli({"verify", img, "--json"});
   ASSERT_EQ(ok.exit_code, 0) << ok.output;
-  auto j = LastJson(ok.output);
+  auto j = testing::LastJson(ok.output);
   EXPECT_EQ(j["ok"], true);
   EXPECT_NE(j["found"].dump().find("FAT volume at byte 1048576"), std::string::npos) << j.dump();
 
@@ -320,7 +313,7 @@ TEST(UsbVerify, CleanStickPassesAndDamageIsListedWithOffsets) {
   f.close();
   auto bad = Cli({"verify", img, "--json"});
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
-  auto jb = LastJson(bad.output);
+  auto jb = testing::LastJson(bad.output);
   EXPECT_EQ(jb["ok"], false);
   std::string problems = jb["problems"].dump();
   EXPECT_NE(problems.find("primary GPT header"), std::string::npos) << problems;
@@ -340,16 +333,13 @@ TEST(UsbFromIso, XorrisoIsoWithLoaderOnlyInEfiImageBootsOnOvmf) {
   MF_REQUIRE_TOOL("mkfs.fat");
   MF_REQUIRE_TOOL("mcopy");
   MF_REQUIRE_BOOT(testing::Firmware::kUefi);
-  std::string gwhy = testing::GrubUnavailable("x86_64-efi");
-  if (!gwhy.empty()) GTEST_SKIP() << gwhy;
+  MF_REQUIRE_GRUB("x86_64-efi");
   TempDir dir;
-  fs::create_directories(dir / "efi" / "EFI" / "BOOT");
   fs::create_directories(dir / "tree" / "boot");
   fs::create_directories(dir / "tree" / "live");
   std::string why;
-  ASSERT_TRUE(testing::BuildGrubEfiStandalone((dir / "efi/EFI/BOOT/BOOTX64.EFI").string(),
-                                              testing::MarkerGrubConfig("MEDIAFORGE-ISO2USB-OK"),
-                                              &why))
+  ASSERT_TRUE(testing::BuildGrubEfiDefaultLoader(
+      dir / "efi", testing::MarkerGrubConfig("MEDIAFORGE-ISO2USB-OK"), &why))
       << why;
   testing::WritePatternFile(dir / "tree" / "live" / "filesystem.squashfs", 5'000'000, 9);
   testing::WriteWholeFile(dir / "tree" / "README.diskdefines", "#define DISKNAME Test\n");
@@ -367,7 +357,7 @@ TEST(UsbFromIso, XorrisoIsoWithLoaderOnlyInEfiImageBootsOnOvmf) {
   std::string img = (dir / "stick.img").string();
   auto r = Cli({"usb", iso, img, "--verify", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto j = LastJson(r.output);
+  auto j = testing::LastJson(r.output);
   EXPECT_EQ(j["verified"], true);
   EXPECT_EQ(j["from_efi_image"][0], "EFI/BOOT/BOOTX64.EFI") << j.dump();
   EXPECT_EQ(j["iso_volume_id"], "XORRISO_LIVE");
@@ -378,10 +368,9 @@ TEST(UsbFromIso, XorrisoIsoWithLoaderOnlyInEfiImageBootsOnOvmf) {
                 .exit_code,
             0);
   EXPECT_TRUE(ReadWholeFile(out / "f") == ReadWholeFile(dir / "tree/live/filesystem.squashfs"));
-  auto boot = testing::BootAndWaitForMarker(
+  testing::ExpectBootsToMarker(
       img, "MEDIAFORGE-ISO2USB-OK",
       {.firmware = testing::Firmware::kUefi, .media = testing::Media::kDisk});
-  EXPECT_TRUE(boot.marker_seen) << boot.command << "\n" << boot.console;
 }
 
 TEST(UsbFromIso, NotAnIsoIsAClearErrorAndTargetUnchanged) {

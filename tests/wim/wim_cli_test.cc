@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "nlohmann/json.hpp"
+#include "tests/support/cli_json.h"
 #include "tests/support/test_support.h"
 #include "tests/wim/wim_test_util.h"
 
@@ -17,10 +18,6 @@ namespace fs = std::filesystem;
 using testing::TempDir;
 
 constexpr uint64_t kMiB = 1 << 20;
-
-nlohmann::json LastJson(const std::string& output) {
-  return nlohmann::json::parse(testing::LastJsonLine(output), nullptr, false);
-}
 
 class WimCli : public ::testing::Test {
  protected:
@@ -35,6 +32,25 @@ class WimCli : public ::testing::Test {
     ASSERT_EQ(testing::CaptureWim(data_, tree_ / "sources" / "boot.wim", false).exit_code, 0);
     ASSERT_EQ(testing::CaptureWim(data_, tree_ / "sources" / "install.esd", true).exit_code, 0);
     testing::WriteWholeFile(tree_ / "setup.exe", "MZ not really");
+  }
+
+  // `usb SOURCE IMAGE --split-wim=3M` staging its parts in dir_/staging, plus `extra`.
+  testing::CommandResult UsbSplitWim(const fs::path& source, const fs::path& image,
+                                     std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"usb",          source.string(),
+                                     image.string(), "--split-wim=3M",
+                                     "--staging",    (dir_ / "staging").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return testing::RunMediaforge(args);
+  }
+
+  // The same with --json, expected to succeed: its JSON object (a discarded value if it failed).
+  nlohmann::json UsbSplitWimJson(const fs::path& source, const fs::path& image) {
+    auto r = UsbSplitWim(source, image, {"--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    auto j = testing::LastJson(r.output);
+    EXPECT_TRUE(j.is_object()) << r.output;
+    return r.exit_code == 0 ? j : nlohmann::json(nlohmann::json::value_t::discarded);
   }
 
   // Copies the stick's files out (mtools) into `out`; checks the volume with fsck.fat.
@@ -77,11 +93,8 @@ class WimCli : public ::testing::Test {
 
 TEST_F(WimCli, UsbFromTreeSplitsBothWimsAndCleansStaging) {
   const auto image = dir_ / "stick.img";
-  auto r = testing::RunMediaforge({"usb", tree_.string(), image.string(), "--split-wim=3M",
-                                   "--staging", (dir_ / "staging").string(), "--json"});
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto j = LastJson(r.output);
-  ASSERT_TRUE(j.is_object()) << r.output;
+  auto j = UsbSplitWimJson(tree_, image);
+  ASSERT_TRUE(j.is_object());
   ASSERT_EQ(j["split_wims"].size(), 2u) << j.dump();
   EXPECT_EQ(j["split_wims"][1]["exported"], true) << j.dump();  // install.esd is solid
   EXPECT_EQ(j["split_wims"][0]["exported"], false) << j.dump();
@@ -124,11 +137,8 @@ TEST_F(WimCli, UsbFromIsoSplitsAndKeepsTheEfiLoader) {
   ASSERT_EQ(mk.exit_code, 0) << mk.output;
 
   const auto image = dir_ / "stick.img";
-  auto r = testing::RunMediaforge({"usb", iso.string(), image.string(), "--split-wim=3M",
-                                   "--staging", (dir_ / "staging").string(), "--json"});
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  auto j = LastJson(r.output);
-  ASSERT_TRUE(j.is_object()) << r.output;
+  auto j = UsbSplitWimJson(iso, image);
+  ASSERT_TRUE(j.is_object());
   EXPECT_EQ(j["split_wims"].size(), 2u) << j.dump();
   EXPECT_EQ(j["from_efi_image"][0], "EFI/BOOT/BOOTX64.EFI") << j.dump();
   EXPECT_TRUE(fs::is_empty(dir_ / "staging"));
@@ -159,8 +169,7 @@ TEST_F(WimCli, OtherFilesOfFourGiBAreStillRefusedWithTheFlag) {
   testing::WriteWholeFile(tree_ / "movie.mkv", "");
   fs::resize_file(tree_ / "movie.mkv", 5ull << 30);
   const auto image = dir_ / "stick.img";
-  auto r = testing::RunMediaforge({"usb", tree_.string(), image.string(), "--split-wim=3M",
-                                   "--staging", (dir_ / "staging").string()});
+  auto r = UsbSplitWim(tree_, image);
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("movie.mkv"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("use --split-wim"), std::string::npos) << r.output;
@@ -172,11 +181,10 @@ TEST_F(WimCli, AWimHoldingAFileLargerThanAPartIsRefusedNamingIt) {
   testing::WritePatternFile(data_ / "huge.cab", 4 * kMiB, 3);
   ASSERT_EQ(testing::CaptureWim(data_, tree_ / "sources" / "install.wim", false).exit_code, 0);
   const auto image = dir_ / "stick.img";
-  auto r = testing::RunMediaforge({"usb", tree_.string(), image.string(), "--split-wim=3M",
-                                   "--staging", (dir_ / "staging").string(), "--json"});
+  auto r = UsbSplitWim(tree_, image, {"--json"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("huge.cab"), std::string::npos) << r.output;
-  auto j = LastJson(r.output);
+  auto j = testing::LastJson(r.output);
   EXPECT_EQ(j["ok"], false) << r.output;
   EXPECT_FALSE(fs::exists(image));
   EXPECT_TRUE(fs::is_empty(dir_ / "staging"));
