@@ -84,10 +84,14 @@ std::optional<int64_t> ParseUtcDate(absl::string_view text) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
   std::string t(text);
   int consumed = 0;
+  // sscanf cannot overflow here: the field widths allow at most 4 digits per number, and the
+  // length, `consumed` and range checks below refuse everything else.
   if (t.size() == 10) {
+    // NOLINTNEXTLINE(cert-err34-c): bounded field widths, see above
     if (std::sscanf(t.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &consumed) != 3 || consumed != 10)
       return std::nullopt;
   } else if (t.size() == 20) {
+    // NOLINTNEXTLINE(cert-err34-c): bounded field widths, see above
     if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &s, &consumed) !=
             6 ||
         consumed != 20)

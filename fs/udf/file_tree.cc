@@ -335,7 +335,7 @@ absl::StatusOr<std::vector<UdfEntry>> TreeReader::Walk() {
     std::sort(children.begin(), children.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
     for (const auto& [name, icb] : children) {
-      const std::string path = dir_path.empty() ? name : dir_path + "/" + name;
+      const std::string path = dir_path.empty() ? name : absl::StrCat(dir_path, "/", name);
       if (entries.size() >= max_entries_) {
         return absl::OutOfRangeError(
             absl::StrCat("UDF tree: more than ", max_entries_, " entries (at /", path, ")"));
