@@ -10,11 +10,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <atomic>
 #include <fstream>
 #include <memory>
 #include <sstream>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -32,7 +30,6 @@ using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
 using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
 using P12Ptr = std::unique_ptr<PKCS12, Deleter<PKCS12, PKCS12_free>>;
 using ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION, X509_EXTENSION_free>>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
 
 void FreeChain(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
 
@@ -84,44 +81,6 @@ absl::StatusOr<MediaCertificate> Describe(X509* cert, EVP_PKEY* key, bool self_s
   return out;
 }
 
-// RSA key generation draws random candidates until two are prime, so its time varies several-fold
-// from run to run (0.1-0.8 s for 2048 bits on the 2-core build machine), and it is the longest
-// part of `create`'s fixed cost before the stream starts (issue 10). Two searches run at once and
-// the first key found wins: the expected time becomes the shorter of two draws. The loser stops
-// at its next candidate through the progress callback (returning 0 aborts, BN_GENCB_call).
-int StopOnceRaceWon(EVP_PKEY_CTX* ctx) {
-  const auto* won = static_cast<const std::atomic<bool>*>(EVP_PKEY_CTX_get_app_data(ctx));
-  return won->load(std::memory_order_relaxed) ? 0 : 1;
-}
-
-PkeyPtr GenerateRsaKey(int bits, std::atomic<bool>* won) {
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
-  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) <= 0 ||
-      EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), bits) <= 0) {
-    return nullptr;
-  }
-  EVP_PKEY_CTX_set_app_data(ctx.get(), won);
-  EVP_PKEY_CTX_set_cb(ctx.get(), StopOnceRaceWon);
-  EVP_PKEY* key = nullptr;
-  if (EVP_PKEY_keygen(ctx.get(), &key) <= 0) return nullptr;
-  won->store(true, std::memory_order_relaxed);
-  return PkeyPtr(key);
-}
-
-PkeyPtr RaceRsaKeyGeneration(int bits) {
-  std::atomic<bool> won{false};
-  PkeyPtr theirs;
-  std::thread racer([&] {
-    theirs = GenerateRsaKey(bits, &won);
-    ERR_clear_error();  // an aborted search leaves an error on this thread's queue
-  });
-  PkeyPtr mine = GenerateRsaKey(bits, &won);
-  racer.join();
-  if (mine) return mine;
-  if (theirs) ERR_clear_error();  // this thread's search was the one stopped
-  return theirs;
-}
-
 absl::Status AddExtension(X509* cert, int nid, const char* value) {
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
@@ -140,7 +99,7 @@ absl::StatusOr<MediaCertificate> MakeSelfSignedCertificate(int64_t not_before, i
   if (not_before >= not_after) {
     return absl::InvalidArgumentError("the certificate's start date is not before its end date");
   }
-  PkeyPtr key = RaceRsaKeyGeneration(2048);
+  PkeyPtr key(EVP_RSA_gen(2048));
   if (!key) return absl::InternalError(absl::StrCat("RSA key generation: ", OpenSslError()));
   X509Ptr cert(X509_new());
   if (!cert) return absl::InternalError("X509_new failed");
