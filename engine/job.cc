@@ -43,8 +43,9 @@ absl::StatusOr<CopyReport> WriteLayout(const Layout& layout,
   copy.delta = options.delta;
   copy.cancel = options.cancel;
   if (options.observe) {
-    copy.observe = [&options, layout_index](uint64_t offset, std::span<const std::byte> bytes) {
-      options.observe(layout_index, offset, bytes);
+    copy.observe = [&options, layout_index](uint64_t offset, uint64_t length,
+                                            std::span<const std::byte> bytes) {
+      options.observe(layout_index, offset, length, bytes);
     };
   }
   copy.progress = [&](uint64_t done, uint64_t total) {

@@ -63,8 +63,10 @@ struct JobOptions {
   // verify mismatch can be narrowed to its byte (else it is reported at its block's start).
   std::function<absl::StatusOr<Layout>()> fresh_layout;
   // CopyOptions::observe for each layout of the job: `layout_index` is 0 for RunJob and the
-  // volume's index for RunVolumeSetJob. Called in target order within each layout.
-  std::function<void(size_t layout_index, uint64_t offset, std::span<const std::byte> bytes)>
+  // volume's index for RunVolumeSetJob; the calls of one layout as CopyOptions::observe says
+  // (concurrent, any order), the layouts one after the other.
+  std::function<void(size_t layout_index, uint64_t offset, uint64_t length,
+                     std::span<const std::byte> bytes)>
       observe;
   JobProgressFn progress;
   const std::atomic<bool>* cancel = nullptr;

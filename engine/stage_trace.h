@@ -15,7 +15,8 @@
 
 namespace mediaforge::engine {
 
-// kHash: the in-order SHA-256 / observer stage (one thread; it holds each buffer until done).
+// kHash: the in-order SHA-256 (one thread) and the observer (on the fill workers); both hold
+// the buffer until done.
 enum class Stage {
   kSourceRead,
   kTargetWrite,

@@ -56,11 +56,17 @@ struct CopyOptions {
   // repairs mismatching blocks. TargetReport then has bytes_compared and rewritten ranges.
   bool delta = false;
   size_t delta_granule = 4096;
-  // Sees the bytes of every written chunk (what the targets get), in target order, on the
-  // hashing thread: digests of parts of the layout taken while it streams (the manifest of
-  // `mediaforge create`). Gaps and skipped zero extents are not shown. A slow observer slows
-  // the copy (it holds a buffer until it returns).
-  std::function<void(uint64_t offset, std::span<const std::byte> bytes)> observe;
+  // Sees the bytes of every written chunk (what the targets get): digests of parts of the layout
+  // taken while it streams (the manifest of `mediaforge create`). Called on the fill workers
+  // once the chunk is with the writers, so several calls run at once and chunks come in any
+  // order; the calls on one worker come in target order, and chunks are handed to the workers
+  // in target order, so an observer may wait inside a call for bytes of an earlier chunk (the
+  // earliest chunk being observed never waits). Every range up to the last chunk handed out is
+  // shown exactly once; `bytes` shorter than `length` means the rest of [offset, offset +
+  // length) will never come (gaps and skipped zero extents, shown with no bytes by the
+  // coordinator; a failed source; the end of a stream), so waiters can stop. The buffer is
+  // held until the call returns.
+  std::function<void(uint64_t offset, uint64_t length, std::span<const std::byte> bytes)> observe;
   ProgressFn progress;
   const std::atomic<bool>* cancel = nullptr;
 };

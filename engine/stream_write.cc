@@ -20,14 +20,15 @@
 // The write path: one read of a layout feeds every target.
 //
 //   coordinator ──chunks──▶ fill workers ──filled buffers──▶ per-target writer threads
-//                                        └──────────────────▶ SHA-256 thread (in order)
+//                           (observer)   └──────────────────▶ SHA-256 thread (in order)
 //
 // The coordinator cuts the layout into block-size chunks and takes a free buffer for each, in
 // order. Fill workers read the chunk's bytes (files, memory, zeros) into it; with a stream in
 // the layout (a decompressor) there is one filler, reading in order. Filled buffers go to every
 // target's queue (positioned writes: order does not matter) and to the hash thread, which puts
-// them back in order by sequence number. A buffer returns to the pool when its last consumer is
-// done, so memory stays at `buffers` x `block_size` whatever the image size.
+// them back in order by sequence number. An observer (CopyOptions::observe) runs on the fill
+// worker itself once the buffer is with the writers. A buffer returns to the pool when its last
+// consumer is done, so memory stays at `buffers` x `block_size` whatever the image size.
 namespace mediaforge::engine {
 namespace {
 
@@ -196,7 +197,9 @@ class WritePipeline {
   void StartWriters();
   void StartHasher();
   void Fill(LayoutReader& reader, Slot* s);
-  void Dispatch(Slot* s);
+  // Hands `s` to the writers and the hasher; `observer`: the caller holds one more reference
+  // (it observes the buffer, then releases it).
+  void Dispatch(Slot* s, bool observer = false);
   void SetSourceError(const absl::Status& s);
   bool AllTargetsFailed() const;
 
@@ -263,10 +266,9 @@ void WritePipeline::StartWriters() {
 // The image's SHA-256, in order: buffers may arrive out of order from several fill workers and
 // wait here until their turn. The coordinator hands out buffers in order, so the next one in
 // sequence always has a buffer and the wait cannot deadlock. Gaps hash as zeros.
-// CopyOptions::observe is called here too, so it sees the written chunks in order.
 void WritePipeline::StartHasher() {
-  if (!options_.sha256 && !options_.observe) return;
-  if (options_.sha256) sha_.emplace();
+  if (!options_.sha256) return;
+  sha_.emplace();
   hasher_ = std::thread([this] {
     device::AlignedBuffer zeros;
     std::map<uint64_t, Slot*> waiting;
@@ -278,11 +280,8 @@ void WritePipeline::StartHasher() {
         Slot* s = it->second;
         StageTrace::Op op(trace_, Stage::kHash);
         if (s->chunk.write) {
-          if (sha_) sha_->Update(s->buffer.span().first(s->length));
-          if (options_.observe && s->length > 0 && !source_failed_) {
-            options_.observe(s->chunk.offset, s->buffer.span().first(s->length));
-          }
-        } else if (sha_) {
+          sha_->Update(s->buffer.span().first(s->length));
+        } else {
           if (zeros.size() < s->length) {
             zeros = device::AlignedBuffer(block_);
             std::memset(zeros.data(), 0, zeros.size());
@@ -319,7 +318,10 @@ void WritePipeline::Fill(LayoutReader& reader, Slot* s) {
       s->length = 0;
     } else {
       s->length = *filled;
-      if (s->chunk.open_ended && *filled < s->chunk.length) stream_ended_ = true;
+      if (s->chunk.open_ended && *filled < s->chunk.length) {
+        stream_ended_ = true;
+        s->chunk.length = *filled;  // the stream's end: nothing lies beyond for the observer
+      }
       if (options_.block_digests && s->length > 0) {
         uint64_t h = XXH3_64bits(s->buffer.data(), s->length);
         std::lock_guard lock(mu_);
@@ -327,13 +329,28 @@ void WritePipeline::Fill(LayoutReader& reader, Slot* s) {
       }
     }
   }
-  Dispatch(s);
+  if (!options_.observe || !s->chunk.write) {
+    Dispatch(s);
+    return;
+  }
+  // The observer runs here, on this fill worker, while the writers write the buffer: several
+  // workers observe at once (CopyOptions::observe), so hashing the files of the chunks does not
+  // queue behind one thread holding the buffers (issue 10: the manifest's SHA-256).
+  const bool lost = source_failed_.load();
+  Dispatch(s, /*observer=*/true);
+  {
+    StageTrace::Op op(trace_, Stage::kHash);
+    options_.observe(s->chunk.offset, s->chunk.length,
+                     lost ? std::span<const std::byte>() : s->buffer.span().first(s->length));
+  }
+  pool_.Release(s);
 }
 
-void WritePipeline::Dispatch(Slot* s) {
+void WritePipeline::Dispatch(Slot* s, bool observer) {
   const bool write = s->chunk.write && s->length > 0 && !source_failed_;
-  const bool hash = options_.sha256 || (options_.observe && s->chunk.write);
-  int consumers = (write ? static_cast<int>(states_.size()) : 0) + (hash ? 1 : 0);
+  const bool hash = options_.sha256;
+  int consumers =
+      (write ? static_cast<int>(states_.size()) : 0) + (hash ? 1 : 0) + (observer ? 1 : 0);
   if (consumers == 0) {
     s->pending = 1;
     pool_.Release(s);
@@ -375,6 +392,7 @@ absl::StatusOr<CopyReport> WritePipeline::Run() {
   const uint64_t progress_total = cursor.write_bytes();
   auto last_progress = Clock::now();
   uint64_t seq = 0;
+  uint64_t shown_to = 0;  // the observer has been shown everything before this offset
   while (auto chunk = cursor.Next()) {
     if (options_.cancel && options_.cancel->load()) {
       report.cancelled = true;
@@ -386,6 +404,12 @@ absl::StatusOr<CopyReport> WritePipeline::Run() {
     {
       StageTrace::Op wait(trace_, Stage::kBufferWait);
       s = pool_.Acquire();
+    }
+    if (options_.observe) {
+      // What is not written is shown with no bytes, so an observer never waits for it.
+      if (chunk->offset > shown_to) options_.observe(shown_to, chunk->offset - shown_to, {});
+      if (!chunk->write) options_.observe(chunk->offset, chunk->length, {});
+      shown_to = chunk->offset + chunk->length;
     }
     s->chunk = *chunk;
     s->seq = seq++;

@@ -238,13 +238,18 @@ int RunCreate(RunContext& ctx, const CreateFlags& f) {
   auto prepared = media::PrepareMedia(*spec, settings);
   if (!prepared.ok()) return Fail(f, prepared.status());
   media::PreparedMedia& m = *prepared;
-  nlohmann::json plan_json = PlanJson(*spec, m);
 
   int guard_code = kExitOk;
   absl::StatusOr<Outcome> outcome = spec->output.kind == media::OutputSpec::Kind::kIso
                                         ? CreateIso(ctx, f, *spec, m, settings)
                                         : CreateUsb(ctx, f, *spec, m, settings, &guard_code);
   SayFindings(f, m.findings);
+  // The certificate's thumbprint for the plan and the log: known once its key is (the stream
+  // waited for it; a dry run or a failure waits here).
+  if (auto late = media::FinishGeneratedFiles(m); !late.ok() && outcome.ok()) {
+    outcome = late.status();
+  }
+  nlohmann::json plan_json = PlanJson(*spec, m);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::string log_path = f.log.empty() ? DefaultLogPath(*spec) : f.log;
   if (!f.dry_run) {

@@ -1,42 +1,74 @@
 #include "tools/create_stream.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace mediaforge::cli {
 namespace {
 
-// The manifest's text, checked against its placeholder's size (planned before any digest).
-absl::StatusOr<std::string> ManifestText(media::StreamedManifest& hashes,
-                                         const media::ManifestFile& place) {
+// Bytes written over their placeholders once the stream has passed: the files that waited for
+// keys and the manifest, each at its planned place.
+struct Patch {
+  media::ManifestFile place;
+  std::string bytes;
+};
+
+// The real bytes of the files that waited for keys (their digests replacing the placeholders'
+// in `hashes`), then the manifest's, checked against their placeholders' sizes.
+absl::StatusOr<std::vector<Patch>> Patches(media::PreparedMedia& m,
+                                           media::StreamedManifest& hashes) {
+  auto late = media::FinishGeneratedFiles(m);
+  if (!late.ok()) return late.status();
+  std::vector<Patch> patches;
+  for (media::GeneratedFile& f : *late) {
+    auto place = std::find_if(m.manifest_files.begin(), m.manifest_files.end(),
+                              [&](const media::ManifestFile& p) { return p.path == f.path; });
+    if (place == m.manifest_files.end()) {
+      return absl::InternalError(absl::StrCat("/", f.path, ": not placed on the output"));
+    }
+    if (auto s = hashes.Replace(f.path, std::as_bytes(std::span(f.bytes))); !s.ok()) return s;
+    patches.push_back({*place, std::move(f.bytes)});
+  }
   auto text = hashes.Text();
   if (!text.ok()) return text.status();
-  if (text->size() != place.size) {
+  if (text->size() != m.manifest_place.size) {
     return absl::InternalError(absl::StrCat("the manifest came out at ", text->size(),
-                                            " bytes, but ", place.size, " were planned"));
+                                            " bytes, but ", m.manifest_place.size,
+                                            " were planned"));
   }
-  return text;
+  patches.push_back({m.manifest_place, std::move(*text)});
+  return patches;
 }
 
-// Writes `text` at the manifest's place of a volume whose layout is `volume` (same size, so
-// image files keep their length; everything else is left as the first job wrote it).
-absl::Status WriteManifest(const engine::Layout& volume, const std::string& text,
-                           const media::ManifestFile& place,
-                           std::span<engine::Destination* const> destinations,
-                           const engine::JobOptions& options) {
-  engine::Layout layout(volume.total_size());
-  const auto* p = reinterpret_cast<const std::byte*>(text.data());
-  layout.AddBytes(place.offset, std::vector<std::byte>(p, p + text.size()));
-  if (auto s = layout.Finalize(); !s.ok()) return s;
+// Writes the patches of volume `volume` (its layout: `layout`, same size, so image files keep
+// their length; everything else is left as the first job wrote it) onto `destinations`.
+absl::Status WritePatches(const engine::Layout& layout, size_t volume,
+                          const std::vector<Patch>& patches,
+                          std::span<engine::Destination* const> destinations,
+                          const engine::JobOptions& options) {
+  engine::Layout over(layout.total_size());
+  uint64_t first = UINT64_MAX;
+  for (const Patch& p : patches) {
+    if (p.place.volume != volume) continue;
+    const auto* b = reinterpret_cast<const std::byte*>(p.bytes.data());
+    over.AddBytes(p.place.offset, std::vector<std::byte>(b, b + p.bytes.size()));
+    first = std::min(first, p.place.offset);
+  }
+  if (first == UINT64_MAX) return absl::OkStatus();
+  if (auto s = over.Finalize(); !s.ok()) return s;
   engine::JobOptions o;
   o.commit = false;
   o.cancel = options.cancel;
-  auto report = engine::RunJob(layout, destinations, o);
+  auto report = engine::RunJob(over, destinations, o);
   if (!report.ok()) return report.status();
   for (const auto& t : report->targets) {
     if (!t.ok()) {
       return absl::Status(t.error.code(),
-                          absl::StrCat(t.path, ": writing the manifest at byte offset ",
-                                       place.offset, ": ", t.error.message()));
+                          absl::StrCat(t.path,
+                                       ": writing the manifest and configuration from byte "
+                                       "offset ",
+                                       first, ": ", t.error.message()));
     }
   }
   return absl::OkStatus();
@@ -49,17 +81,17 @@ absl::StatusOr<engine::JobReport> StreamIsoMedia(std::span<const engine::Layout*
                                                  engine::JobOptions options) {
   media::StreamedManifest hashes(m.manifest_files);
   options.commit = false;
-  options.observe = [&hashes](size_t volume, uint64_t offset, std::span<const std::byte> bytes) {
-    hashes.Observe(volume, offset, bytes);
+  options.observe = [&hashes](size_t volume, uint64_t offset, uint64_t length,
+                              std::span<const std::byte> bytes) {
+    hashes.Observe(volume, offset, length, bytes);
   };
   auto report = engine::RunVolumeSetJob(layouts, set, options);
   if (!report.ok()) return report;
-  const media::ManifestFile& place = m.manifest_place;
-  auto text = ManifestText(hashes, place);
-  if (!text.ok()) return text.status();
-  engine::Destination* first[] = {&set[place.volume]};
-  if (auto s = WriteManifest(*layouts[place.volume], *text, place, first, options); !s.ok()) {
-    return s;
+  auto patches = Patches(m, hashes);
+  if (!patches.ok()) return patches.status();
+  for (size_t v = 0; v < layouts.size(); ++v) {
+    engine::Destination* volume[] = {&set[v]};
+    if (auto s = WritePatches(*layouts[v], v, *patches, volume, options); !s.ok()) return s;
   }
   if (auto s = set.Commit(); !s.ok()) return s;
   for (auto& t : report->targets) t.committed = true;
@@ -72,8 +104,9 @@ absl::StatusOr<engine::JobReport> StreamUsbMedia(const engine::Layout& layout,
                                                  engine::JobOptions options) {
   media::StreamedManifest hashes(m.manifest_files);
   options.commit = false;
-  options.observe = [&hashes](size_t, uint64_t offset, std::span<const std::byte> bytes) {
-    hashes.Observe(0, offset, bytes);
+  options.observe = [&hashes](size_t, uint64_t offset, uint64_t length,
+                              std::span<const std::byte> bytes) {
+    hashes.Observe(0, offset, length, bytes);
   };
   auto report = engine::RunJob(layout, destinations, options);
   if (!report.ok()) return report;
@@ -82,9 +115,9 @@ absl::StatusOr<engine::JobReport> StreamUsbMedia(const engine::Layout& layout,
     if (report->targets[i].ok()) written.push_back(destinations[i]);
   }
   if (written.empty()) return report;
-  auto text = ManifestText(hashes, m.manifest_place);
-  if (!text.ok()) return text.status();
-  if (auto s = WriteManifest(layout, *text, m.manifest_place, written, options); !s.ok()) return s;
+  auto patches = Patches(m, hashes);
+  if (!patches.ok()) return patches.status();
+  if (auto s = WritePatches(layout, 0, *patches, written, options); !s.ok()) return s;
   for (size_t i = 0; i < destinations.size(); ++i) {
     auto& t = report->targets[i];
     if (!t.ok()) continue;

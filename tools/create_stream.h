@@ -1,9 +1,10 @@
 // The write of `mediaforge create`: the planned media streamed onto their outputs with the
 // manifest taken on the way (fs/media/streamed_manifest.h). The first job writes every layout
-// (the manifest as its placeholder) while the engine shows each chunk, in order, to the
-// manifest's hashers (JobOptions::observe); the second writes the manifest's real bytes over the
-// placeholder; only then are the outputs committed, so an image file or ISO set appears
-// complete or not at all.
+// (the manifest and the files that wait for keys as placeholders: fs/media/
+// pending_secret_files.h) while the engine shows each chunk to the manifest's hashers
+// (JobOptions::observe) and the keys are made beside it; the second writes the real bytes of
+// those files and of the manifest over their placeholders; only then are the outputs committed,
+// so an image file or ISO set appears complete or not at all.
 #pragma once
 
 #include <span>

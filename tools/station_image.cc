@@ -48,6 +48,9 @@ absl::StatusOr<std::string> LayoutSha256(const engine::Layout& layout,
 // real manifest over its placeholder, the staging file the plan reads it from (same size).
 absl::Status FillManifest(const engine::Layout& layout, media::PreparedMedia& m,
                           const std::atomic<bool>& cancel) {
+  // The files that waited for keys get their real bytes in the staging area, where the read
+  // below and every stick's write find them.
+  if (auto late = media::FinishGeneratedFiles(m); !late.ok()) return late.status();
   media::StreamedManifest hashes(m.manifest_files);
   auto read = LayoutSha256(
       layout, cancel, [&hashes](uint64_t offset, auto bytes) { hashes.Observe(0, offset, bytes); });

@@ -20,8 +20,6 @@ namespace {
 
 namespace fsys = std::filesystem;
 
-std::string MediaPath(const char* file) { return absl::StrCat(kMediaDir, "/", file); }
-
 // Secrets read once, up front: a missing source fails before anything else happens.
 // Held as SecretStrings: locked, wiped when done (secret_buffer.h).
 struct Secrets {
@@ -48,27 +46,13 @@ absl::StatusOr<Secrets> ReadSecrets(const MediaSpec& spec) {
   return s;
 }
 
-absl::StatusOr<std::optional<MediaCertificate>> MakeCertificate(const MediaSpec& spec,
-                                                                const Secrets& secrets,
-                                                                int64_t now) {
-  switch (spec.certificate.kind) {
-    case CertificateSpec::Kind::kNone:
-      return std::optional<MediaCertificate>();
-    case CertificateSpec::Kind::kSelfSigned: {
-      auto c = MakeSelfSignedCertificate(spec.certificate.valid_from, spec.certificate.valid_to,
-                                         absl::StrCat("mediaforge media ", spec.label));
-      if (!c.ok()) return c.status();
-      return std::optional<MediaCertificate>(std::move(*c));
-    }
-    case CertificateSpec::Kind::kPkcs12: {
-      std::string password = secrets.pkcs12_password->Copy();
-      auto c = LoadPkcs12Certificate(spec.certificate.pkcs12_path, password, now);
-      WipeString(password);
-      if (!c.ok()) return c.status();
-      return std::optional<MediaCertificate>(std::move(*c));
-    }
-  }
-  return absl::InternalError("unknown certificate kind");
+// A PKCS#12 certificate, loaded and checked at `now` (self-signed ones: pending_secret_files.h).
+absl::StatusOr<MediaCertificate> LoadCertificate(const MediaSpec& spec, const Secrets& secrets,
+                                                 int64_t now) {
+  std::string password = secrets.pkcs12_password->Copy();
+  auto c = LoadPkcs12Certificate(spec.certificate.pkcs12_path, password, now);
+  WipeString(password);
+  return c;
 }
 
 uint64_t StagingNeed(const MediaSpec& spec) {
@@ -77,11 +61,9 @@ uint64_t StagingNeed(const MediaSpec& spec) {
   return fsys::file_size(spec.boot_image.path, ec);
 }
 
-// Writes the generated files into staging/gen and returns that directory.
-// `sealing`: the key derived from the password (DeriveSealingKey), null without a password.
-absl::StatusOr<std::string> WriteGeneratedFiles(const MediaSpec& spec, PreparedMedia& media,
-                                                const SealingKey* sealing,
-                                                const std::optional<MediaCertificate>& cert) {
+// Writes the generated files into staging/gen and returns that directory: the label and
+// autorun.inf, and the placeholders of the files that wait for keys (pending_secret_files.h).
+absl::StatusOr<std::string> WriteGeneratedFiles(const MediaSpec& spec, PreparedMedia& media) {
   StagingArea& st = *media.staging;
   const std::string gen = "gen/";
   if (auto p = st.WriteFile(gen + kLabelFile, MediaLabelText(spec.label)); !p.ok())
@@ -90,27 +72,9 @@ absl::StatusOr<std::string> WriteGeneratedFiles(const MediaSpec& spec, PreparedM
     if (auto p = st.WriteFile(gen + kAutorunFile, AutorunText(spec.label)); !p.ok())
       return p.status();
   }
-  if (spec.type == MediaType::kBootable) {
-    SecretPayload payload;
-    payload.variables = spec.variables;
-    payload.secret_variables = spec.secret_variables;
-    if (cert) {
-      payload.certificate_key_pem = cert->private_key_pem;
-      if (auto p = st.WriteFile(gen + MediaPath(kCertificateFile), cert->certificate_pem); !p.ok())
-        return p.status();
-    }
-    std::string plain = SecretPayloadJson(payload);
-    if (sealing) {
-      auto sealed = Seal(plain, *sealing);
-      WipeString(plain);  // the variables in clear and the certificate's private key
-      if (!sealed.ok()) return sealed.status();
-      if (auto p = st.WriteFile(gen + MediaPath(kSealedFile), *sealed); !p.ok()) return p.status();
-    } else {
-      if (auto p = st.WriteFile(gen + MediaPath(kUnsealedFile), plain); !p.ok()) return p.status();
-    }
+  for (const GeneratedFile& f : media.pending->placeholders()) {
+    if (auto p = st.WriteFile(gen + f.path, f.bytes); !p.ok()) return p.status();
   }
-  if (auto p = st.WriteFile(gen + MediaPath(kConfigFile), ConfigJson(spec, media.facts)); !p.ok())
-    return p.status();
   return absl::StrCat(st.path(), "/gen");
 }
 
@@ -274,21 +238,15 @@ absl::StatusOr<PreparedMedia> PrepareMedia(const MediaSpec& spec, const BuildSet
   auto scanning = std::async(std::launch::async, [&spec, dir = media.boot.dir] {
     return ScanSources(spec, dir);
   });  // waited for on every path (the future's destructor)
-  // scrypt (the sealing key) on a thread of its own beside the certificate's RSA key
-  // generation: the two are the fixed CPU cost `create` adds before the stream (issue 10).
-  std::future<absl::StatusOr<SealingKey>> deriving;
-  if (spec.type == MediaType::kBootable && secrets->password) {
-    deriving = std::async(std::launch::async, [password = secrets->password->view()] {
-      return DeriveSealingKey(password);
-    });  // waited for on every path (the future's destructor)
+  // A PKCS#12 certificate is loaded and checked here (its refusals are pre-flight); a
+  // self-signed one's key and the sealing key are made while the media stream.
+  std::optional<MediaCertificate> loaded;
+  if (spec.certificate.kind == CertificateSpec::Kind::kPkcs12) {
+    auto cert = LoadCertificate(spec, *secrets, settings.now);
+    if (!cert.ok()) return cert.status();
+    loaded = std::move(*cert);
   }
-  auto cert = MakeCertificate(spec, *secrets, settings.now);
-  if (!cert.ok()) return cert.status();
-  std::optional<absl::StatusOr<SealingKey>> sealing;
-  if (deriving.valid()) {
-    sealing.emplace(deriving.get());
-    if (!sealing->ok()) return sealing->status();
-  }
+  const bool certificate = spec.certificate.kind != CertificateSpec::Kind::kNone;
 
   MediaFacts& f = media.facts;
   f.boot_image_id = media.boot.id;
@@ -296,21 +254,21 @@ absl::StatusOr<PreparedMedia> PrepareMedia(const MediaSpec& spec, const BuildSet
   f.created = settings.date.value_or(settings.now);
   f.tool_version = settings.tool_version;
   f.sealed = secrets->password.has_value();
-  if (*cert) {
-    f.certificate_thumbprint = (*cert)->thumbprint;
-    f.certificate_subject = (*cert)->subject;
-  }
   if (spec.type == MediaType::kBootable && !secrets->password) {
     media.findings.push_back("no password: anyone holding the media can read its variables" +
-                             std::string(*cert ? " and the certificate's private key" : ""));
+                             std::string(certificate ? " and the certificate's private key" : ""));
   }
   if (!media.boot.bios_boot)
     media.findings.push_back("the boot image has no BIOS loader: UEFI only");
   if (!media.boot.efi_boot && !media.boot.efi_dir) {
     media.findings.push_back("the boot image has no UEFI loader: BIOS only");
   }
+  auto pending =
+      PendingSecretFiles::Start(spec, std::move(secrets->password), std::move(loaded), f);
+  if (!pending.ok()) return pending.status();
+  media.pending = std::move(*pending);
 
-  auto gen = WriteGeneratedFiles(spec, media, sealing ? &**sealing : nullptr, *cert);
+  auto gen = WriteGeneratedFiles(spec, media);
   if (!gen.ok()) return gen.status();
   auto scanned = scanning.get();
   if (!scanned.ok()) return scanned.status();
@@ -329,6 +287,18 @@ absl::StatusOr<PreparedMedia> PrepareMedia(const MediaSpec& spec, const BuildSet
   if (auto s = AddManifest(media); !s.ok()) return s;
   media.totals = CountTree(*media.tree);
   return media;
+}
+
+absl::StatusOr<std::vector<GeneratedFile>> FinishGeneratedFiles(PreparedMedia& media) {
+  if (!media.pending) return std::vector<GeneratedFile>();
+  auto files = media.pending->Finish();
+  if (!files.ok()) return files.status();
+  media.facts.certificate_thumbprint = media.pending->facts().certificate_thumbprint;
+  media.facts.certificate_subject = media.pending->facts().certificate_subject;
+  for (const GeneratedFile& f : *files) {
+    if (auto p = media.staging->WriteFile("gen/" + f.path, f.bytes); !p.ok()) return p.status();
+  }
+  return files;
 }
 
 absl::StatusOr<iso9660::IsoPlan> PlanIsoMedia(const MediaSpec& spec, PreparedMedia& media,

@@ -16,6 +16,7 @@
 #include "fs/media/boot_image.h"
 #include "fs/media/media_config.h"
 #include "fs/media/media_tree.h"
+#include "fs/media/pending_secret_files.h"
 #include "fs/media/spec.h"
 #include "fs/media/staging.h"
 #include "fs/media/streamed_manifest.h"
@@ -47,9 +48,19 @@ struct PreparedMedia {
   // where the manifest itself does (its real bytes are written there after the stream).
   std::vector<ManifestFile> manifest_files;
   ManifestFile manifest_place;
+  // The certificate, the secret part and the configuration: planned as placeholders of their
+  // exact size while their keys are made (pending_secret_files.h); FinishGeneratedFiles.
+  std::unique_ptr<PendingSecretFiles> pending;
 };
 
 absl::StatusOr<PreparedMedia> PrepareMedia(const MediaSpec& spec, const BuildSettings& settings);
+
+// Waits for the keys and gives the real bytes of the files planned as placeholders (to be
+// written over them, each the same size), writes them into the staging area (where a second
+// read of the layouts finds them) and completes media.facts (the certificate's thumbprint and
+// subject). Call it before the media are complete: after the stream, or before reading the
+// layouts again (the duplicator station). Later calls give the same answer.
+absl::StatusOr<std::vector<GeneratedFile>> FinishGeneratedFiles(PreparedMedia& media);
 
 // The ISO (set) of the spec's output; consumes media.tree.
 absl::StatusOr<iso9660::IsoPlan> PlanIsoMedia(const MediaSpec& spec, PreparedMedia& media,

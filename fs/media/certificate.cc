@@ -1,8 +1,10 @@
 #include "fs/media/certificate.h"
 
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/rand.h>
@@ -30,6 +32,7 @@ using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
 using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
 using P12Ptr = std::unique_ptr<PKCS12, Deleter<PKCS12, PKCS12_free>>;
 using ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION, X509_EXTENSION_free>>;
+using BnPtr = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>>;
 
 void FreeChain(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
 
@@ -92,40 +95,139 @@ absl::Status AddExtension(X509* cert, int nid, const char* value) {
   return absl::OkStatus();
 }
 
+// Every field of the self-signed certificate but the signature: shared by the certificate and
+// its shape (SelfSignedCertificateShape), so the two cannot drift apart.
+absl::Status FillUnsigned(X509* cert, EVP_PKEY* key, int64_t not_before, int64_t not_after,
+                          const std::string& common_name) {
+  X509_set_version(cert, 2);  // v3
+  unsigned char serial[16];
+  if (RAND_bytes(serial, sizeof(serial)) != 1) return absl::InternalError("no random bytes");
+  // RFC 5280 4.1.2.2: a positive integer; the top byte never zero, so the serial (and with it
+  // the certificate) always has the same encoded size.
+  serial[0] = (serial[0] & 0x3F) | 0x40;
+  BnPtr bn(BN_bin2bn(serial, sizeof(serial), nullptr));
+  if (!bn || !BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert))) {
+    return absl::InternalError("cannot set the serial number");
+  }
+  if (!ASN1_TIME_set(X509_getm_notBefore(cert), static_cast<time_t>(not_before)) ||
+      !ASN1_TIME_set(X509_getm_notAfter(cert), static_cast<time_t>(not_after))) {
+    return absl::InternalError("cannot set the validity dates");
+  }
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
+                             0);
+  X509_set_issuer_name(cert, name);
+  X509_set_pubkey(cert, key);
+  for (auto [nid, value] : {std::pair<int, const char*>{NID_basic_constraints, "critical,CA:FALSE"},
+                            {NID_key_usage, "critical,digitalSignature,keyEncipherment"},
+                            {NID_ext_key_usage, "clientAuth"},
+                            {NID_subject_key_identifier, "hash"}}) {
+    if (auto s = AddExtension(cert, nid, value); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// A stand-in RSA-2048 public key (n = 2^2047 + 1, e = 65537): the real key's encoded size, no
+// key generation. Never signs anything.
+PkeyPtr StandInPublicKey() {
+  BnPtr n(BN_new()), e(BN_new());
+  if (!n || !e || !BN_set_bit(n.get(), 2047) || !BN_set_bit(n.get(), 0) ||
+      !BN_set_word(e.get(), RSA_F4)) {
+    return nullptr;
+  }
+  std::unique_ptr<OSSL_PARAM_BLD, Deleter<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>> build(
+      OSSL_PARAM_BLD_new());
+  if (!build || !OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) ||
+      !OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_E, e.get())) {
+    return nullptr;
+  }
+  std::unique_ptr<OSSL_PARAM, Deleter<OSSL_PARAM, OSSL_PARAM_free>> params(
+      OSSL_PARAM_BLD_to_param(build.get()));
+  std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX, EVP_PKEY_CTX_free>> ctx(
+      EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  EVP_PKEY* key = nullptr;
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+    return nullptr;
+  }
+  return PkeyPtr(key);
+}
+
+// Bytes of a DER element (tag, length, content) with `content` bytes (X.690 8.1.3).
+size_t DerElementSize(size_t content) {
+  size_t length_bytes = content < 0x80 ? 1 : content < 0x100 ? 2 : content < 0x10000 ? 3 : 4;
+  return 1 + length_bytes + content;
+}
+
+constexpr int kRsaBits = 2048;
+// PKCS#8 PrivateKeyInfo of an RSA-2048 key (RFC 5208, RFC 8017 A.1.2): 1216 to 1219 bytes as
+// OpenSSL writes them (components lose a byte when their top byte is zero); bounded with room.
+constexpr size_t kPrivateKeyDerBound = 1232;
+
 }  // namespace
+
+std::string PemPlaceholder(const std::string& label, size_t der_size) {
+  const size_t base64 = 4 * ((der_size + 2) / 3);
+  std::string pem = absl::StrCat("-----BEGIN ", label, "-----\n");
+  for (size_t done = 0; done < base64; done += 64) {
+    pem.append(std::min<size_t>(64, base64 - done), 'A');
+    pem += '\n';
+  }
+  absl::StrAppend(&pem, "-----END ", label, "-----\n");
+  return pem;
+}
+
+absl::StatusOr<SelfSignedShape> SelfSignedCertificateShape(int64_t not_before, int64_t not_after,
+                                                           const std::string& common_name) {
+  if (not_before >= not_after) {
+    return absl::InvalidArgumentError("the certificate's start date is not before its end date");
+  }
+  PkeyPtr stand_in = StandInPublicKey();
+  X509Ptr cert(X509_new());
+  if (!stand_in || !cert) return absl::InternalError("cannot make a stand-in RSA key (OpenSSL)");
+  if (auto s = FillUnsigned(cert.get(), stand_in.get(), not_before, not_after, common_name);
+      !s.ok()) {
+    return s;
+  }
+  // The to-be-signed part names the signature algorithm too (RFC 5280 4.1.2.3); X509_sign sets
+  // it, so set the same one here (the field is the certificate's own, hence the const_cast).
+  if (X509_ALGOR_set0(const_cast<X509_ALGOR*>(X509_get0_tbs_sigalg(cert.get())),
+                      OBJ_nid2obj(NID_sha256WithRSAEncryption), V_ASN1_NULL, nullptr) != 1) {
+    return absl::InternalError("cannot set the signature algorithm (OpenSSL)");
+  }
+  const int tbs = i2d_re_X509_tbs(cert.get(), nullptr);
+  if (tbs <= 0) return absl::InternalError("cannot encode the certificate (OpenSSL)");
+  // RFC 5280 4.1.1: SEQUENCE { tbsCertificate, signatureAlgorithm (sha256WithRSAEncryption,
+  // NULL parameters: 15 bytes), signatureValue (BIT STRING: an unused-bits byte and the
+  // 256-byte RSA signature) }.
+  const size_t signature_algorithm = 15;
+  const size_t signature = DerElementSize(1 + kRsaBits / 8);
+  SelfSignedShape shape;
+  shape.certificate_pem_size =
+      PemPlaceholder("CERTIFICATE",
+                     DerElementSize(static_cast<size_t>(tbs) + signature_algorithm + signature))
+          .size();
+  shape.private_key_pem_bound = PemPlaceholder("PRIVATE KEY", kPrivateKeyDerBound);
+  char* subject = X509_NAME_oneline(X509_get_subject_name(cert.get()), nullptr, 0);
+  if (subject) {
+    shape.subject = subject;
+    OPENSSL_free(subject);
+  }
+  return shape;
+}
 
 absl::StatusOr<MediaCertificate> MakeSelfSignedCertificate(int64_t not_before, int64_t not_after,
                                                            const std::string& common_name) {
   if (not_before >= not_after) {
     return absl::InvalidArgumentError("the certificate's start date is not before its end date");
   }
-  PkeyPtr key(EVP_RSA_gen(2048));
+  PkeyPtr key(EVP_RSA_gen(kRsaBits));
   if (!key) return absl::InternalError(absl::StrCat("RSA key generation: ", OpenSslError()));
   X509Ptr cert(X509_new());
   if (!cert) return absl::InternalError("X509_new failed");
-  X509_set_version(cert.get(), 2);  // v3
-  unsigned char serial[16];
-  if (RAND_bytes(serial, sizeof(serial)) != 1) return absl::InternalError("no random bytes");
-  serial[0] &= 0x7F;  // RFC 5280 4.1.2.2: a positive integer
-  std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>> bn(BN_bin2bn(serial, sizeof(serial), nullptr));
-  if (!bn || !BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get()))) {
-    return absl::InternalError("cannot set the serial number");
-  }
-  if (!ASN1_TIME_set(X509_getm_notBefore(cert.get()), static_cast<time_t>(not_before)) ||
-      !ASN1_TIME_set(X509_getm_notAfter(cert.get()), static_cast<time_t>(not_after))) {
-    return absl::InternalError("cannot set the validity dates");
-  }
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
-                             0);
-  X509_set_issuer_name(cert.get(), name);
-  X509_set_pubkey(cert.get(), key.get());
-  for (auto [nid, value] : {std::pair<int, const char*>{NID_basic_constraints, "critical,CA:FALSE"},
-                            {NID_key_usage, "critical,digitalSignature,keyEncipherment"},
-                            {NID_ext_key_usage, "clientAuth"},
-                            {NID_subject_key_identifier, "hash"}}) {
-    if (auto s = AddExtension(cert.get(), nid, value); !s.ok()) return s;
+  if (auto s = FillUnsigned(cert.get(), key.get(), not_before, not_after, common_name); !s.ok()) {
+    return s;
   }
   if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) {
     return absl::InternalError(absl::StrCat("signing the certificate: ", OpenSslError()));

@@ -27,6 +27,22 @@ struct MediaCertificate {
 absl::StatusOr<MediaCertificate> MakeSelfSignedCertificate(int64_t not_before, int64_t not_after,
                                                            const std::string& common_name);
 
+// What MakeSelfSignedCertificate will make, known before its key exists (the key is generated
+// while the media stream, issue 10): the PEM certificate's exact size (a 16-byte serial, a
+// 2048-bit modulus and a 256-byte signature always encode to the same size), a PEM placeholder
+// at least as long as the private key's PEM, line for line, and the subject as
+// MediaCertificate::subject gives it.
+struct SelfSignedShape {
+  size_t certificate_pem_size = 0;
+  std::string private_key_pem_bound;
+  std::string subject;
+};
+absl::StatusOr<SelfSignedShape> SelfSignedCertificateShape(int64_t not_before, int64_t not_after,
+                                                           const std::string& common_name);
+
+// A PEM text of a `der_size`-byte body (64-character lines, as OpenSSL writes them), all 'A's.
+std::string PemPlaceholder(const std::string& label, size_t der_size);
+
 // Loads `path` with `password` and checks it at time `now`. Refusals are FailedPrecondition
 // naming the file and the reason: wrong password, no private key, expired, not yet valid, no
 // clientAuth EKU.

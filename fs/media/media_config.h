@@ -31,6 +31,9 @@ inline constexpr char kLabelFile[] = "MediaLabel.txt";
 inline constexpr char kAutorunFile[] = "autorun.inf";
 inline constexpr char kConfigFormat[] = "mediaforge-media-1";
 
+// A file of the media directory, relative to the media root ("mediaforge/media.json").
+inline std::string MediaPath(const char* file) { return std::string(kMediaDir) + "/" + file; }
+
 // Facts found while building that go into the configuration.
 struct MediaFacts {
   std::string boot_image_id;  // the boot image's name (directory name or ISO volume id)

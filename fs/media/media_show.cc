@@ -9,8 +9,6 @@ namespace {
 
 constexpr uint64_t kMaxConfigBytes = 16 << 20;
 
-std::string MediaPath(const char* file) { return absl::StrCat(kMediaDir, "/", file); }
-
 }  // namespace
 
 absl::StatusOr<ShownMedia> ShowMedia(MediaFiles& files,

@@ -85,6 +85,26 @@ absl::StatusOr<SealingKey> DeriveSealingKey(absl::string_view password, const Kd
   return out;
 }
 
+namespace {
+
+// The sealed file (the fields Unseal reads); base64 fields only, so its size follows from theirs.
+std::string Envelope(const KdfCost& cost, const std::string& salt_b64, const std::string& nonce_b64,
+                     const std::string& tag_b64, const std::string& ciphertext_b64) {
+  nlohmann::ordered_json j = {{"format", kFormat},
+                              {"kdf", "scrypt"},
+                              {"n", cost.n},
+                              {"r", cost.r},
+                              {"p", cost.p},
+                              {"salt", salt_b64},
+                              {"cipher", "aes-256-gcm"},
+                              {"nonce", nonce_b64},
+                              {"tag", tag_b64},
+                              {"ciphertext", ciphertext_b64}};
+  return j.dump(2) + "\n";
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> Seal(absl::string_view plaintext, absl::string_view password,
                                  const KdfCost& cost) {
   auto key = DeriveSealingKey(password, cost);
@@ -124,17 +144,15 @@ absl::StatusOr<std::string> Seal(absl::string_view plaintext, const SealingKey& 
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, tag.data()) != 1) {
     return absl::InternalError("AES-256-GCM sealing failed (OpenSSL)");
   }
-  nlohmann::ordered_json j = {{"format", kFormat},
-                              {"kdf", "scrypt"},
-                              {"n", cost.n},
-                              {"r", cost.r},
-                              {"p", cost.p},
-                              {"salt", salt_b64},
-                              {"cipher", "aes-256-gcm"},
-                              {"nonce", Base64Encode(nonce)},
-                              {"tag", Base64Encode(tag)},
-                              {"ciphertext", Base64Encode(cipher)}};
-  return j.dump(2) + "\n";
+  return Envelope(cost, salt_b64, Base64Encode(nonce), Base64Encode(tag), Base64Encode(cipher));
+}
+
+size_t SealedSize(size_t plaintext_size, const KdfCost& cost) {
+  return Envelope(cost, Base64Encode(std::string(kSaltBytes, '\0')),
+                  Base64Encode(std::string(kNonceBytes, '\0')),
+                  Base64Encode(std::string(kTagBytes, '\0')),
+                  Base64Encode(std::string(plaintext_size, '\0')))
+      .size();
 }
 
 absl::StatusOr<std::string> Unseal(absl::string_view envelope, absl::string_view password) {

@@ -43,6 +43,10 @@ absl::StatusOr<std::string> Seal(absl::string_view plaintext, absl::string_view 
 
 // Opens an envelope. A wrong password (the tag does not match) is PermissionDenied; a damaged
 // or unknown envelope is InvalidArgument naming the field.
+// The size Seal gives a `plaintext_size`-byte plaintext (known before the key is derived:
+// scrypt runs while the media stream, issue 10).
+size_t SealedSize(size_t plaintext_size, const KdfCost& cost = {});
+
 absl::StatusOr<std::string> Unseal(absl::string_view envelope, absl::string_view password);
 
 std::string Base64Encode(absl::string_view bytes);

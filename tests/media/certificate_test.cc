@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 
@@ -16,6 +17,33 @@ namespace {
 using testing::RunShell;
 using testing::TempDir;
 using testing::WriteWholeFile;
+
+// The shape is known before the key (the key is made while the media stream): the certificate's
+// exact size and subject, and a bound on the private key's PEM, line for line; labels of every
+// length and dates before and after 2050 (UTCTime / GeneralizedTime, RFC 5280 4.1.2.5).
+TEST(CertificateTest, ShapeKnownBeforeTheKey) {
+  const int64_t dates[][2] = {{*ParseUtcDate("2026-11-21"), *ParseUtcDate("2027-11-21")},
+                              {*ParseUtcDate("2030-01-01"), *ParseUtcDate("2060-01-01")}};
+  for (const std::string& cn :
+       std::vector<std::string>{"mediaforge media x", "mediaforge media Configuration Manager",
+                                std::string("mediaforge media ") + std::string(40, 'L')}) {
+    for (const auto& d : dates) {
+      auto shape = SelfSignedCertificateShape(d[0], d[1], cn);
+      ASSERT_TRUE(shape.ok()) << shape.status();
+      for (int i = 0; i < 4; ++i) {
+        auto c = MakeSelfSignedCertificate(d[0], d[1], cn);
+        ASSERT_TRUE(c.ok()) << c.status();
+        EXPECT_EQ(c->certificate_pem.size(), shape->certificate_pem_size) << cn;
+        EXPECT_EQ(c->subject, shape->subject);
+        EXPECT_LE(c->private_key_pem.size(), shape->private_key_pem_bound.size());
+        EXPECT_LE(std::count(c->private_key_pem.begin(), c->private_key_pem.end(), '\n'),
+                  std::count(shape->private_key_pem_bound.begin(),
+                             shape->private_key_pem_bound.end(), '\n'));
+      }
+    }
+  }
+  EXPECT_FALSE(SelfSignedCertificateShape(10, 10, "x").ok());
+}
 
 TEST(CertificateTest, SelfSignedDatesAndEku) {
   if (!testing::HaveTool("openssl")) GTEST_SKIP() << "no openssl CLI";
