@@ -21,12 +21,17 @@ static_assert(std::size(kStageNames) == static_cast<size_t>(Stage::kCount));
 }  // namespace
 
 StageTrace::StageTrace(std::string what)
-    : what_(std::move(what)), file_(TraceFile()), t0_(Clock::now()) {}
+    : what_(std::move(what)),
+      file_(TraceFile()),
+      t0_(Clock::now()),
+      started_(std::chrono::duration<double>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count()) {}
 
 StageTrace::~StageTrace() {
   if (!enabled()) return;
   const double wall = std::chrono::duration<double>(Clock::now() - t0_).count();
-  std::string line = absl::StrFormat("%s wall=%.3f", what_, wall);
+  std::string line = absl::StrFormat("%s wall=%.3f started=%.3f", what_, wall, started_);
   for (size_t i = 0; i < counters_.size(); ++i) {
     const Counters& c = counters_[i];
     if (c.ops == 0) continue;

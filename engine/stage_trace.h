@@ -3,8 +3,8 @@
 // reads, waits for a free buffer, writers waiting for work, the in-order hash) how many operations,
 // their summed time, the most in flight at once, and the time with at least one in flight (wall
 // time minus that is the stage's idle gap). Off unless the environment variable
-// MEDIAFORGE_STAGE_TRACE names a file; then one line per run is appended to it when the trace is
-// destroyed. Counting costs a mutex per 4 MiB block, nothing when off.
+// MEDIAFORGE_STAGE_TRACE names a file; then one line per run (with its Unix start time, to place
+// it within the command) is appended to it when the trace is destroyed. Counting costs a mutex per 4 MiB block, nothing when off.
 #pragma once
 
 #include <array>
@@ -65,6 +65,7 @@ class StageTrace {
   const std::string what_;
   const std::string file_;
   const Clock::time_point t0_;
+  const double started_;  // Unix time: where the run began within the command (profiles)
   std::mutex mu_;
   std::array<Counters, static_cast<size_t>(Stage::kCount)> counters_;
 };
