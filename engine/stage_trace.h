@@ -4,7 +4,8 @@
 // their summed time, the most in flight at once, and the time with at least one in flight (wall
 // time minus that is the stage's idle gap). Off unless the environment variable
 // MEDIAFORGE_STAGE_TRACE names a file; then one line per run (with its Unix start time, to place
-// it within the command) is appended to it when the trace is destroyed. Counting costs a mutex per 4 MiB block, nothing when off.
+// it within the command) is appended to it when the trace is destroyed. Counting costs a mutex
+// per 4 MiB block, nothing when off.
 #pragma once
 
 #include <array>

@@ -48,14 +48,14 @@ absl::Status WritePatches(const engine::Layout& layout, size_t volume,
                           std::span<engine::Destination* const> destinations,
                           const engine::JobOptions& options) {
   engine::Layout over(layout.total_size());
-  uint64_t first = UINT64_MAX;
+  std::vector<const Patch*> here;
   for (const Patch& p : patches) {
     if (p.place.volume != volume) continue;
     const auto* b = reinterpret_cast<const std::byte*>(p.bytes.data());
     over.AddBytes(p.place.offset, std::vector<std::byte>(b, b + p.bytes.size()));
-    first = std::min(first, p.place.offset);
+    here.push_back(&p);
   }
-  if (first == UINT64_MAX) return absl::OkStatus();
+  if (here.empty()) return absl::OkStatus();
   if (auto s = over.Finalize(); !s.ok()) return s;
   engine::JobOptions o;
   o.commit = false;
@@ -63,13 +63,17 @@ absl::Status WritePatches(const engine::Layout& layout, size_t volume,
   auto report = engine::RunJob(over, destinations, o);
   if (!report.ok()) return report.status();
   for (const auto& t : report->targets) {
-    if (!t.ok()) {
-      return absl::Status(t.error.code(),
-                          absl::StrCat(t.path,
-                                       ": writing the manifest and configuration from byte "
-                                       "offset ",
-                                       first, ": ", t.error.message()));
+    if (t.ok()) continue;
+    // The file being written where the target failed (its first one when the target gave no
+    // offset), with the byte offset.
+    const Patch* at = here.front();
+    for (const Patch* p : here) {
+      if (t.offset && *t.offset >= p->place.offset && *t.offset < p->place.offset + p->place.size)
+        at = p;
     }
+    return absl::Status(t.error.code(),
+                        absl::StrCat(t.path, ": writing /", at->place.path, " at byte offset ",
+                                     t.offset.value_or(at->place.offset), ": ", t.error.message()));
   }
   return absl::OkStatus();
 }

@@ -295,8 +295,11 @@ absl::StatusOr<std::vector<GeneratedFile>> FinishGeneratedFiles(PreparedMedia& m
   if (!files.ok()) return files.status();
   media.facts.certificate_thumbprint = media.pending->facts().certificate_thumbprint;
   media.facts.certificate_subject = media.pending->facts().certificate_subject;
-  for (const GeneratedFile& f : *files) {
-    if (auto p = media.staging->WriteFile("gen/" + f.path, f.bytes); !p.ok()) return p.status();
+  if (!media.generated_in_staging) {
+    for (const GeneratedFile& f : *files) {
+      if (auto p = media.staging->WriteFile("gen/" + f.path, f.bytes); !p.ok()) return p.status();
+    }
+    media.generated_in_staging = true;
   }
   return files;
 }

@@ -51,6 +51,7 @@ struct PreparedMedia {
   // The certificate, the secret part and the configuration: planned as placeholders of their
   // exact size while their keys are made (pending_secret_files.h); FinishGeneratedFiles.
   std::unique_ptr<PendingSecretFiles> pending;
+  bool generated_in_staging = false;  // their real bytes are in the staging area
 };
 
 absl::StatusOr<PreparedMedia> PrepareMedia(const MediaSpec& spec, const BuildSettings& settings);

@@ -56,7 +56,6 @@ absl::StatusOr<std::unique_ptr<PendingSecretFiles>> PendingSecretFiles::Start(
   std::unique_ptr<PendingSecretFiles> p(new PendingSecretFiles());
   p->spec_ = spec;
   p->facts_ = facts;
-  p->facts_.sealed = password.has_value();
   p->loaded_ = std::move(loaded);
   // The placeholders' sizes: a stand-in for what the keys will give, of the same size.
   MediaCertificate stand_in;
