@@ -7,8 +7,8 @@
 #include <fstream>
 #include <random>
 
-#include "device/target.h"
 #include "device/sha256.h"
+#include "device/target.h"
 #include "tests/support/faulty_target.h"
 #include "tests/support/test_support.h"
 
@@ -53,7 +53,8 @@ TEST(StreamCopy, WritesEveryExtentKindAndLeavesGapsZero) {
   std::copy_n(src.begin() + 100, 2'000'000, expected.begin() + 4096);
   std::copy_n(src.begin(), 3000, expected.begin() + (6 << 20));
   EXPECT_TRUE(out == expected);
-  EXPECT_EQ(*report->sha256, device::Sha256Hex(std::as_bytes(std::span(expected.data(), expected.size()))));
+  EXPECT_EQ(*report->sha256,
+            device::Sha256Hex(std::as_bytes(std::span(expected.data(), expected.size()))));
 
   auto verify = VerifyLayout(layout, *target, {});
   ASSERT_TRUE(verify.ok()) << verify.status();
@@ -94,21 +95,13 @@ TEST(StreamCopy, VerifyNamesTheFlippedByte) {
   std::mt19937_64 rng(5);
   for (int trial = 0; trial < 25; ++trial) {
     uint64_t off = rng() % size;
-    std::fstream f(dir / "out", std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(static_cast<std::streamoff>(off));
-    char c;
-    f.get(c);
-    f.seekp(static_cast<std::streamoff>(off));
-    f.put(static_cast<char>(c ^ 0x10));
-    f.close();
+    testing::FlipByte(dir / "out", off);
     auto v = VerifyLayout(layout, *target, {.block_size = 1 << 20});
     ASSERT_TRUE(v.ok()) << v.status();
     EXPECT_FALSE(v->match);
     ASSERT_TRUE(v->first_mismatch.has_value());
     EXPECT_EQ(*v->first_mismatch, off);
-    f.open(dir / "out", std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(off));
-    f.put(c);
+    testing::FlipByte(dir / "out", off);  // put it back
   }
 }
 
@@ -179,7 +172,8 @@ TEST(StreamCopy, ParallelFillersKeepHashOrderAndBytes) {
     auto r = StreamLayout(layout, targets, opts);
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_TRUE(ReadWholeFile(dir / ("out" + std::to_string(fillers))) == expected) << fillers;
-    EXPECT_EQ(*r->sha256, device::Sha256Hex(std::as_bytes(std::span(expected.data(), expected.size()))));
+    EXPECT_EQ(*r->sha256,
+              device::Sha256Hex(std::as_bytes(std::span(expected.data(), expected.size()))));
     EXPECT_TRUE(std::is_sorted(r->digests.begin(), r->digests.end(),
                                [](auto& a, auto& b) { return a.offset < b.offset; }));
     auto v = VerifyDigests(*target, r->digests, {});

@@ -50,10 +50,7 @@ TEST(InspectMedia, GptStickIsCleanAndDamageIsData) {
     EXPECT_TRUE(Found(*r, "FAT volume at byte 1048576"));
     EXPECT_TRUE(Found(*r, "GPT partition table"));
   }
-  std::fstream f(img, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekp(512 + 60);  // the disk GUID: breaks the primary header's CRC32
-  f.put('\x5a');
-  f.close();
+  testing::FlipByte(img, 512 + 60);  // the disk GUID: breaks the primary header's CRC32
   auto target = Open(img);
   auto r = InspectMedia(*target);
   ASSERT_TRUE(r.ok()) << r.status();

@@ -1,6 +1,7 @@
 #include "tests/support/test_support.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -177,6 +178,18 @@ std::vector<std::string> DirectoryEntries(const std::filesystem::path& dir) {
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+char FlipByte(const fs::path& path, uint64_t offset) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  if (!f.is_open()) ADD_FAILURE() << "FlipByte: cannot open " << path;
+  f.seekg(static_cast<std::streamoff>(offset));
+  char byte = 0;
+  if (!f.get(byte)) ADD_FAILURE() << "FlipByte: " << path << " has no byte at " << offset;
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.put(static_cast<char>(~byte));
+  if (!f.flush()) ADD_FAILURE() << "FlipByte: cannot write " << path << " at " << offset;
+  return byte;
 }
 
 std::vector<char> ReadWholeFile(const fs::path& path) {

@@ -63,6 +63,10 @@ std::string ReadTextFile(const std::filesystem::path& path);
 // The names in `dir` (not recursive), sorted: "nothing left behind" checks.
 std::vector<std::string> DirectoryEntries(const std::filesystem::path& dir);
 void WriteWholeFile(const std::filesystem::path& path, std::string_view content);
+// Damage for "is it detected" tests: inverts the byte at `offset` of `path`, so it differs from
+// what was there whatever that was (a constant written over random bytes, e.g. a GUID, is a no-op
+// once in 256 runs). Returns the byte that was there, to put back with a second call.
+char FlipByte(const std::filesystem::path& path, uint64_t offset);
 
 // The UEFI side of a boot image for `create` specs: a real x64 EFI binary (shim's MokManager)
 // copied as `boot`/EFI/BOOT/BOOTX64.EFI. "" on success, else why not (no such binary here).

@@ -188,16 +188,7 @@ TEST(CliBmap, ImageChangedAfterItsBmapStopsAtTheRange) {
   ASSERT_EQ(Cli({"bmap", (dir / "img").string(), "-o", (dir / "img.bmap").string()}).exit_code, 0);
   // A byte changes inside the second range (blocks 2560-2569, byte offset 10485760): inverted,
   // so it differs whatever the random data held there.
-  {
-    std::fstream f(dir / "img", std::ios::in | std::ios::out | std::ios::binary);
-    ASSERT_TRUE(f.is_open());
-    f.seekg(10485800);
-    char byte = 0;
-    ASSERT_TRUE(f.get(byte));
-    f.seekp(10485800);
-    f.put(static_cast<char>(~byte));
-    ASSERT_TRUE(f.good());
-  }
+  testing::FlipByte(dir / "img", 10485800);
   Loop loop(32 << 20);
   if (!loop.dev) GTEST_SKIP() << loop.why;
   auto r = Cli({"write", (dir / "img").string(), loop.dev->path(), "--yes", "--force", "--json"});

@@ -118,10 +118,7 @@ TEST(CliVerify, ImageMismatchAndSha256) {
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
   EXPECT_EQ(testing::LastJson(ok.output)["ok"], true);
 
-  std::fstream f(dir / "copy", std::ios::in | std::ios::out | std::ios::binary);
-  f.seekp(1234567);
-  f.put('\x42');
-  f.close();
+  testing::FlipByte(dir / "copy", 1234567);
   auto bad = Cli({"verify", (dir / "copy").string(), "--image", (dir / "img").string(), "--json"});
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
   auto j = testing::LastJson(bad.output);
@@ -187,11 +184,7 @@ TEST(CliVerify, StructuralCheckOfAnIsoFindsADamagedBootCatalog) {
   for (int i = 0; i < 4; ++i)
     catalog |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[17 * 2048 + 71 + i])) << (8 * i);
   ASSERT_GT(catalog, 17u);
-  std::fstream f(iso, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekp(static_cast<std::streamoff>(catalog) * 2048 +
-          4);  // inside the validation entry's id string
-  f.put('\x7f');
-  f.close();
+  testing::FlipByte(iso, uint64_t{catalog} * 2048 + 4);  // inside the validation entry's id string
   auto bad = Cli({"verify", iso, "--json"});
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
   EXPECT_EQ(testing::LastJson(bad.output)["ok"], false) << bad.output;

@@ -189,11 +189,7 @@ TEST(UdfReader, DamagedDescriptorsAreNamedWithTheirOffset) {
   ASSERT_EQ(testing::MakeSampleBridgeIso(dir.path(), iso).exit_code, 0);
   // The anchor at sector 256: one flipped byte in its body breaks its CRC.
   const uint64_t anchor = 256 * 2048;
-  {
-    std::fstream f(iso, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(anchor + 20);
-    f.put('\x5a');
-  }
+  testing::FlipByte(iso, anchor + 20);
   auto target = OpenImage(iso);
   ASSERT_TRUE(target);
   auto volume = udf::OpenUdf(*target);

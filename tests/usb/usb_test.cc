@@ -307,10 +307,7 @@ TEST(UsbVerify, CleanStickPassesAndDamageIsListedWithOffsets) {
   EXPECT_NE(j["found"].dump().find("FAT volume at byte 1048576"), std::string::npos) << j.dump();
 
   // Break the second FAT copy and the primary GPT header: both named, exit 1.
-  std::fstream f(img, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekp(512 + 60);
-  f.put('\x5a');
-  f.close();
+  testing::FlipByte(img, 512 + 60);  // the disk GUID: breaks the primary header's CRC32
   auto bad = Cli({"verify", img, "--json"});
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
   auto jb = testing::LastJson(bad.output);
