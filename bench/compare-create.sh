@@ -92,5 +92,13 @@ for out in $OUTPUTS; do
   echo "mediaforge $out:    $p s wall, $pc s cpu   (all wall: $(tr '\n' ' ' < "$WORK/plain-$out.times"))"
   echo "mediaforge create ($out): $c s wall, $cc s cpu   (all wall: $(tr '\n' ' ' < "$WORK/create-$out.times"))"
   echo "ratio create/$out: wall $(python3 -c "print(f'{$c / $p:.3f}')"), cpu $(python3 -c "print(f'{$cc / $pc:.3f}')")"
+  # Each pair ran back to back: the median of the pairs' own ratios follows the disk's slow
+  # drift (burst credits, other tenants) less than the ratio of the two medians does.
+  paste "$WORK/create-$out.times" "$WORK/plain-$out.times" | python3 -c '
+import sys
+r = sorted(float(c) / float(p) for c, p in (l.split() for l in sys.stdin))
+print(f"paired ratios create/'"$out"': median {r[len(r) // 2]:.3f} (min {r[0]:.3f}, max {r[-1]:.3f}; "
+      f"{sum(x <= 1.1 for x in r)} of {len(r)} pairs at most 1.1)")'
+
 done
 echo "load average: before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)"

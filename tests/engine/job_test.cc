@@ -147,6 +147,55 @@ TEST(Job, InjectedWriteFailureLeavesTheOldFileAndNothingBehind) {
   }
 }
 
+// Counts the flushes that reach the target (fdatasync: a device cache flush on real disks).
+class CountFlushes final : public device::ForwardingTarget {
+ public:
+  CountFlushes(std::unique_ptr<device::Target> inner, int* flushes)
+      : ForwardingTarget(std::move(inner)), flushes_(flushes) {}
+  absl::Status Flush() override {
+    ++*flushes_;
+    return inner_->Flush();
+  }
+
+ private:
+  int* flushes_;
+};
+
+// JobOptions::flush off (create: the stream, then more writes, then the commit): the jobs do
+// not flush; the commit does, once, before the image takes its name.
+TEST(Job, WithoutFlushOnlyTheCommitFlushes) {
+  Fixture f;
+  int flushes = 0;
+  auto out = OpenOrDie(f.Path("out.img"), {.wrap = [&](auto t) {
+                         return std::make_unique<CountFlushes>(std::move(t), &flushes);
+                       }});
+  Destination* all[] = {out.get()};
+  auto first = RunJob(f.layout, all, {.block_size = 1 << 20, .commit = false, .flush = false});
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(first->all_ok());
+  Layout patch(f.layout.total_size());
+  patch.AddBytes(4096, std::vector<std::byte>(512, std::byte{0x7e}));
+  ASSERT_TRUE(patch.Finalize().ok());
+  auto second = RunJob(patch, all, {.commit = false, .flush = false});
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_TRUE(second->all_ok());
+  EXPECT_EQ(flushes, 0);
+  ASSERT_TRUE(out->Commit().ok());
+  EXPECT_EQ(flushes, 1);
+  std::vector<char> expected = f.source;
+  std::fill_n(expected.begin() + 4096, 512, '\x7e');
+  EXPECT_TRUE(ReadWholeFile(f.dir / "out.img") == expected);
+
+  // The default flushes at the end of the write (the targets' seconds include it).
+  flushes = 0;
+  auto flushed = OpenOrDie(f.Path("flushed.img"), {.wrap = [&](auto t) {
+                             return std::make_unique<CountFlushes>(std::move(t), &flushes);
+                           }});
+  Destination* one[] = {flushed.get()};
+  ASSERT_TRUE(RunJob(f.layout, one, {.commit = false}).ok());
+  EXPECT_EQ(flushes, 1);
+}
+
 TEST(Job, SourceFailureAndCancelCommitNothing) {
   Fixture f;
   WriteWholeFile(f.dir / "out.img", "previous image");
