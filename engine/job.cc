@@ -42,7 +42,7 @@ absl::StatusOr<CopyReport> WriteLayout(const Layout& layout,
   copy.skip_zero_extents = options.skip_zero_extents;
   copy.delta = options.delta;
   copy.cancel = options.cancel;
-  copy.flush = options.flush;
+  copy.flush = options.commit;  // else the caller's commit flushes
   if (options.observe) {
     copy.observe = [&options, layout_index](uint64_t offset, uint64_t length,
                                             std::span<const std::byte> bytes) {

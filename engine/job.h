@@ -57,13 +57,12 @@ struct JobOptions {
   bool skip_zero_extents = false;
   // Read each target first and write only the 4 KiB pages that differ (CopyOptions::delta).
   bool delta = false;
-  // Commit each destination that was written (and verified) at the end. Off: the caller commits.
+  // Flush every target at the end of the write (the targets' seconds and MB/s include it) and
+  // commit each one that was written (and verified). Off: the caller commits, and its commit
+  // flushes (Destination::Commit), so the job does not: a device flush of gigabytes costs about
+  // a second on a VM's disk, and one is enough (create: the stream, then the generated files
+  // written over their placeholders, then the commit).
   bool commit = true;
-  // Flush every target at the end of the write (CopyOptions::flush; the targets' seconds and
-  // MB/s include it). Off when the caller writes more and then commits, which flushes before
-  // an image takes its name: a device flush of gigabytes costs about a second on a VM's disk,
-  // and one is enough (create: the stream, then the generated files over their placeholders).
-  bool flush = true;
   // Layouts holding a stream (a decompressor) are consumed by the write: give a fresh one so a
   // verify mismatch can be narrowed to its byte (else it is reported at its block's start).
   std::function<absl::StatusOr<Layout>()> fresh_layout;

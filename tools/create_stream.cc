@@ -59,7 +59,6 @@ absl::Status WritePatches(const engine::Layout& layout, size_t volume,
   if (auto s = over.Finalize(); !s.ok()) return s;
   engine::JobOptions o;
   o.commit = false;
-  o.flush = false;  // the caller commits, which flushes
   o.cancel = options.cancel;
   auto report = engine::RunJob(over, destinations, o);
   if (!report.ok()) return report.status();
@@ -86,7 +85,6 @@ absl::StatusOr<engine::JobReport> StreamIsoMedia(std::span<const engine::Layout*
                                                  engine::JobOptions options) {
   media::StreamedManifest hashes(m.manifest_files);
   options.commit = false;
-  options.flush = false;  // the commit flushes, once, after the patches
   options.observe = [&hashes](size_t volume, uint64_t offset, uint64_t length,
                               std::span<const std::byte> bytes) {
     hashes.Observe(volume, offset, length, bytes);
@@ -110,7 +108,6 @@ absl::StatusOr<engine::JobReport> StreamUsbMedia(const engine::Layout& layout,
                                                  engine::JobOptions options) {
   media::StreamedManifest hashes(m.manifest_files);
   options.commit = false;
-  options.flush = false;  // the commit flushes, once, after the patches
   options.observe = [&hashes](size_t, uint64_t offset, uint64_t length,
                               std::span<const std::byte> bytes) {
     hashes.Observe(0, offset, length, bytes);

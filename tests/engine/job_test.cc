@@ -161,22 +161,22 @@ class CountFlushes final : public device::ForwardingTarget {
   int* flushes_;
 };
 
-// JobOptions::flush off (create: the stream, then more writes, then the commit): the jobs do
-// not flush; the commit does, once, before the image takes its name.
-TEST(Job, WithoutFlushOnlyTheCommitFlushes) {
+// JobOptions::commit off (create: the stream, then more writes, then the caller's commit): the
+// jobs do not flush; the commit does, once, before the image takes its name.
+TEST(Job, WithoutCommitOnlyTheCallersCommitFlushes) {
   Fixture f;
   int flushes = 0;
   auto out = OpenOrDie(f.Path("out.img"), {.wrap = [&](auto t) {
                          return std::make_unique<CountFlushes>(std::move(t), &flushes);
                        }});
   Destination* all[] = {out.get()};
-  auto first = RunJob(f.layout, all, {.block_size = 1 << 20, .commit = false, .flush = false});
+  auto first = RunJob(f.layout, all, {.block_size = 1 << 20, .commit = false});
   ASSERT_TRUE(first.ok()) << first.status();
   ASSERT_TRUE(first->all_ok());
   Layout patch(f.layout.total_size());
   patch.AddBytes(4096, std::vector<std::byte>(512, std::byte{0x7e}));
   ASSERT_TRUE(patch.Finalize().ok());
-  auto second = RunJob(patch, all, {.commit = false, .flush = false});
+  auto second = RunJob(patch, all, {.commit = false});
   ASSERT_TRUE(second.ok()) << second.status();
   ASSERT_TRUE(second->all_ok());
   EXPECT_EQ(flushes, 0);
@@ -186,14 +186,17 @@ TEST(Job, WithoutFlushOnlyTheCommitFlushes) {
   std::fill_n(expected.begin() + 4096, 512, '\x7e');
   EXPECT_TRUE(ReadWholeFile(f.dir / "out.img") == expected);
 
-  // The default flushes at the end of the write (the targets' seconds include it).
+  // A committing job flushes at the end of the write (the targets' seconds include it); the
+  // commit's own flush then finds nothing left to write.
   flushes = 0;
   auto flushed = OpenOrDie(f.Path("flushed.img"), {.wrap = [&](auto t) {
                              return std::make_unique<CountFlushes>(std::move(t), &flushes);
                            }});
   Destination* one[] = {flushed.get()};
-  ASSERT_TRUE(RunJob(f.layout, one, {.commit = false}).ok());
-  EXPECT_EQ(flushes, 1);
+  auto committed = RunJob(f.layout, one, {});
+  ASSERT_TRUE(committed.ok()) << committed.status();
+  EXPECT_TRUE(committed->targets[0].committed);
+  EXPECT_EQ(flushes, 2);
 }
 
 TEST(Job, SourceFailureAndCancelCommitNothing) {

@@ -3,7 +3,6 @@
 // --bmap`), discovery beside a compressed image, and refusals that leave the device unchanged.
 #include <gtest/gtest.h>
 
-#include <fstream>
 
 #include "nlohmann/json.hpp"
 #include "tests/support/cli_json.h"

@@ -2,8 +2,6 @@
 // are written and reported; repair fixes exactly the flipped blocks and lists them.
 #include <gtest/gtest.h>
 
-#include <fstream>
-
 #include "nlohmann/json.hpp"
 #include "tests/support/cli_json.h"
 #include "tests/support/test_support.h"
@@ -17,17 +15,8 @@ namespace fs = std::filesystem;
 
 constexpr uint64_t kSize = 32 << 20;
 
-// Overwrites one byte at each offset with its complement.
 void FlipBytes(const fs::path& p, const std::vector<uint64_t>& offsets) {
-  std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
-  for (uint64_t off : offsets) {
-    f.seekg(static_cast<std::streamoff>(off));
-    char c = 0;
-    f.read(&c, 1);
-    c = static_cast<char>(~c);
-    f.seekp(static_cast<std::streamoff>(off));
-    f.write(&c, 1);
-  }
+  for (uint64_t off : offsets) testing::FlipByte(p, off);
 }
 
 std::vector<uint64_t> Scattered(int n) {
